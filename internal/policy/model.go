@@ -1,5 +1,7 @@
 package policy
 
+import "strconv"
+
 // Effect of a statement.
 type Effect uint8
 
@@ -140,27 +142,5 @@ func (s *Statement) Label() string {
 	if s.HasSid && s.Sid != "" {
 		return s.Sid
 	}
-	return "Statement[" + itoa(s.Index) + "]"
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	var b [20]byte
-	n := len(b)
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	if neg {
-		n--
-		b[n] = '-'
-	}
-	return string(b[n:])
+	return "Statement[" + strconv.Itoa(s.Index) + "]"
 }

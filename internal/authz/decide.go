@@ -1,0 +1,480 @@
+package authz
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kmslint/kmslint/internal/policy"
+)
+
+// Decision is the outcome of an authorization.
+type Decision uint8
+
+const (
+	ImplicitDeny Decision = iota
+	Allow
+	ExplicitDeny
+)
+
+func (d Decision) String() string {
+	switch d {
+	case Allow:
+		return "Allow"
+	case ExplicitDeny:
+		return "ExplicitDeny"
+	}
+	return "ImplicitDeny"
+}
+
+// MarshalText makes Decision a JSON string.
+func (d Decision) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Request is one KMS request to authorize.
+type Request struct {
+	Principal Principal
+	// Action such as "kms:Decrypt"; matched case-insensitively.
+	Action string
+	// Resource is the key ARN. Its account decides whether the principal is
+	// in the key's account (KMS lets a key policy grant same-account
+	// principals directly; other accounts also need their own IAM policy).
+	Resource string
+	Context  *Context
+}
+
+// Mismatch names the element that kept a statement from applying.
+type Mismatch uint8
+
+const (
+	Applies Mismatch = iota
+	PrincipalMismatch
+	ActionMismatch
+	ResourceMismatch
+	ConditionMismatch
+)
+
+func (m Mismatch) String() string {
+	return [...]string{"", "principal", "action", "resource", "condition"}[m]
+}
+
+// StatementResult says what one statement did for a request.
+type StatementResult struct {
+	Policy string `json:"policy,omitempty"` // "" for the key policy, else the identity policy's name
+	Sid    string `json:"sid"`
+	Index  int    `json:"index"`
+	Effect string `json:"effect"`
+	// Matched: principal, action, resource and every condition apply.
+	Matched bool `json:"matched"`
+	// Decisive: this statement is one of those that decided the outcome.
+	Decisive bool `json:"decisive,omitempty"`
+	// Via is "account" when the statement matched through the account
+	// principal (root delegation: IAM policies decide).
+	Via    string   `json:"via,omitempty"`
+	Reason string   `json:"reason"`
+	Failed Mismatch `json:"-"`
+	// Condition is the index (in the statement's Conditions) of the first
+	// condition that failed, or -1.
+	Condition int `json:"-"`
+}
+
+// Result is a decision with its explanation.
+type Result struct {
+	Decision   Decision          `json:"decision"`
+	Statements []StatementResult `json:"statements"`
+	// Summary is one sentence on why.
+	Summary string `json:"summary"`
+}
+
+// Deciding returns the labels (Sid or Statement[i]) of the decisive statements.
+func (r *Result) Deciding() []string {
+	var out []string
+	for _, s := range r.Statements {
+		if s.Decisive {
+			out = append(out, s.label())
+		}
+	}
+	return out
+}
+
+func (s StatementResult) label() string {
+	l := s.Sid
+	if l == "" {
+		l = fmt.Sprintf("Statement[%d]", s.Index)
+	}
+	if s.Policy != "" {
+		return s.Policy + ":" + l
+	}
+	return l
+}
+
+// Engine decides requests against one key policy and, optionally, the
+// principal's IAM identity policies. It is immutable and safe for
+// concurrent use.
+type Engine struct {
+	Key      *Policy
+	Identity []*Policy
+	// KeyAccount is used when a request's Resource is not an ARN.
+	KeyAccount string
+}
+
+// Decide authorizes req.
+//
+// KMS evaluation (https://docs.aws.amazon.com/kms/latest/developerguide/determining-access.html,
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html):
+//  1. An explicit Deny in the key policy or an identity policy wins. A Deny
+//     naming an account applies to every principal of that account.
+//  2. The key policy must allow, either directly (naming the principal,
+//     its role, "*", or a service) or through the account principal
+//     (root delegation), in which case an identity policy must allow too.
+//  3. A principal of another account also needs an identity policy from
+//     its own account, however the key policy grants it.
+//  4. Service principals and anonymous callers have no identity policies:
+//     only a direct key-policy grant counts.
+func (e *Engine) Decide(req *Request) Result {
+	return e.decide(req, true)
+}
+
+// Allowed is Decide without explanations, for hot paths (the fake KMS
+// explains only denials).
+func (e *Engine) Allowed(req *Request) Decision {
+	return e.decide(req, false).Decision
+}
+
+func (e *Engine) decide(req *Request, explain bool) Result {
+	action := strings.ToLower(req.Action)
+	keyAccount := e.KeyAccount
+	if parts, ok := arnParts(req.Resource); ok && parts[4] != "" {
+		keyAccount = parts[4]
+	}
+	p := &req.Principal
+	var res Result
+	if explain {
+		n := 0
+		if e.Key != nil {
+			n = len(e.Key.stmts)
+		}
+		for _, id := range e.Identity {
+			n += len(id.stmts)
+		}
+		res.Statements = make([]StatementResult, 0, n)
+	}
+
+	var (
+		keyDeny, idDeny           bool
+		directAllow, accountAllow bool
+		idAllow                   bool
+	)
+	// Index ranges of the results, to mark decisive ones afterwards.
+	type hit struct {
+		i    int
+		kind uint8 // 1 deny, 2 direct allow, 3 account allow, 4 identity allow
+	}
+	var hits []hit
+
+	if e.Key != nil {
+		for i := range e.Key.stmts {
+			cs := &e.Key.stmts[i]
+			m, sr := cs.evaluate(p, action, req.Resource, req.Context, false, explain)
+			if m != noMatch {
+				switch {
+				case !cs.allow:
+					keyDeny = true
+					hits = append(hits, hit{len(res.Statements), 1})
+				case m == directMatch:
+					directAllow = true
+					hits = append(hits, hit{len(res.Statements), 2})
+				default:
+					accountAllow = true
+					hits = append(hits, hit{len(res.Statements), 3})
+				}
+			}
+			if explain {
+				res.Statements = append(res.Statements, sr)
+			}
+		}
+	}
+	identityApplies := p.Kind != ServicePrincipal && p.Kind != Anonymous && p.Kind != AccountRoot
+	if identityApplies {
+		for _, id := range e.Identity {
+			for i := range id.stmts {
+				cs := &id.stmts[i]
+				m, sr := cs.evaluate(p, action, req.Resource, req.Context, true, explain)
+				if m != noMatch {
+					if cs.allow {
+						idAllow = true
+						hits = append(hits, hit{len(res.Statements), 4})
+					} else {
+						idDeny = true
+						hits = append(hits, hit{len(res.Statements), 1})
+					}
+				}
+				if explain {
+					sr.Policy = id.Name
+					res.Statements = append(res.Statements, sr)
+				}
+			}
+		}
+	}
+
+	sameAccount := p.Account != "" && p.Account == keyAccount
+	var decisive uint8 // which hit kinds decided
+	switch {
+	case keyDeny || idDeny:
+		res.Decision = ExplicitDeny
+		decisive = 1 << 1
+	case p.Kind == ServicePrincipal || p.Kind == Anonymous || p.Kind == AccountRoot && sameAccount:
+		if directAllow {
+			res.Decision = Allow
+			decisive = 1 << 2
+		}
+	case sameAccount:
+		switch {
+		case directAllow:
+			res.Decision = Allow
+			decisive = 1 << 2
+		case accountAllow && idAllow:
+			res.Decision = Allow
+			decisive = 1<<3 | 1<<4
+		}
+	default: // another account: key policy and its own IAM policy
+		if (directAllow || accountAllow) && (idAllow || p.Kind == AccountRoot) {
+			res.Decision = Allow
+			decisive = 1<<2 | 1<<3 | 1<<4
+			if p.Kind == AccountRoot {
+				decisive = 1<<2 | 1<<3
+			}
+		}
+	}
+	if !explain {
+		return res
+	}
+	for _, h := range hits {
+		if decisive&(1<<h.kind) != 0 {
+			res.Statements[h.i].Decisive = true
+		}
+	}
+	res.Summary = e.summary(res.Decision, p, req.Action, sameAccount, directAllow, accountAllow, idAllow, keyDeny, idDeny)
+	return res
+}
+
+func (e *Engine) summary(d Decision, p *Principal, action string, same, direct, account, id, keyDeny, idDeny bool) string {
+	who := p.String()
+	switch d {
+	case ExplicitDeny:
+		if keyDeny {
+			return fmt.Sprintf("an explicit Deny in the key policy denies %s %s", who, action)
+		}
+		return fmt.Sprintf("an explicit Deny in an IAM policy denies %s %s", who, action)
+	case Allow:
+		switch {
+		case !same && p.Account != "":
+			return fmt.Sprintf("the key policy allows %s (another account) %s, and its IAM policy does too", who, action)
+		case direct:
+			return fmt.Sprintf("the key policy allows %s %s", who, action)
+		default:
+			return fmt.Sprintf("the key policy delegates to IAM through the account principal, and an IAM policy allows %s %s", who, action)
+		}
+	}
+	switch {
+	case p.Kind == ServicePrincipal:
+		return fmt.Sprintf("no key policy statement allows %s %s (service principals get access only from the key policy)", who, action)
+	case !same && p.Account != "" && (direct || account) && !id:
+		return fmt.Sprintf("the key policy allows %s %s, but it is in another account and no IAM policy of its own allows it", who, action)
+	case account && !id:
+		return fmt.Sprintf("the key policy delegates %s to IAM through the account principal, but no IAM policy allows %s", action, who)
+	}
+	return fmt.Sprintf("no key policy statement allows %s %s", who, action)
+}
+
+// evaluate matches one statement. identity=true skips principal matching
+// (identity policies apply to their principal).
+func (cs *compiledStatement) evaluate(p *Principal, action, resource string, ctx *Context, identity, explain bool) (principalMatch, StatementResult) {
+	var sr StatementResult
+	if explain {
+		sr = StatementResult{Sid: cs.src.Sid, Index: cs.src.Index, Effect: cs.src.Effect.String(), Condition: -1}
+	}
+	pm := directMatch
+	if !identity && !cs.anyPrincipal {
+		pm = cs.matchPrincipal(p)
+		if pm == noMatch {
+			if explain {
+				sr.Failed = PrincipalMismatch
+				sr.Reason = cs.principalReason(p)
+			}
+			return noMatch, sr
+		}
+	}
+	if !cs.matchAction(action) {
+		if explain {
+			sr.Failed = ActionMismatch
+			sr.Reason = cs.actionReason(action)
+		}
+		return noMatch, sr
+	}
+	if !cs.matchResource(resource, ctx) {
+		if explain {
+			sr.Failed = ResourceMismatch
+			el := "Resource"
+			if cs.notResource {
+				el = "NotResource"
+			}
+			sr.Reason = fmt.Sprintf("resource %s is not covered by %s %s", resource, el, quoteList(elementValues(cs.src.Resource, cs.src.NotResource)))
+		}
+		return noMatch, sr
+	}
+	for i := range cs.conds {
+		o := cs.conds[i].eval(ctx)
+		if !o.ok {
+			if explain {
+				sr.Failed = ConditionMismatch
+				sr.Condition = i
+				sr.Reason = cs.conds[i].describe(o)
+			}
+			return noMatch, sr
+		}
+	}
+	if explain {
+		sr.Matched = true
+		if pm == accountMatch {
+			sr.Via = "account"
+		}
+		sr.Reason = cs.matchReason(pm, p)
+	}
+	return pm, sr
+}
+
+func (cs *compiledStatement) matchPrincipal(p *Principal) principalMatch {
+	best := noMatch
+	for i := range cs.principals {
+		m := cs.principals[i].match(p)
+		if m == directMatch {
+			best = directMatch
+			break
+		}
+		if m == accountMatch {
+			best = accountMatch
+		}
+	}
+	if cs.notPrincipal {
+		// NotPrincipal applies to everyone it does not name; naming the
+		// account excludes all of the account's principals.
+		if best == noMatch {
+			return directMatch
+		}
+		return noMatch
+	}
+	if best == accountMatch && !cs.allow {
+		// A Deny that names an account denies every principal of it.
+		return directMatch
+	}
+	return best
+}
+
+func (cs *compiledStatement) matchAction(action string) bool {
+	any := false
+	for i := range cs.actions {
+		if m, _ := cs.actions[i].match(action, nil); m {
+			any = true
+			break
+		}
+	}
+	return any != cs.notAction
+}
+
+func (cs *compiledStatement) matchResource(resource string, ctx *Context) bool {
+	any := false
+	for i := range cs.resources {
+		r := &cs.resources[i]
+		if r.star {
+			any = true
+			break
+		}
+		if r.arn.valid {
+			if m, ok := r.arn.match(resource, ctx); ok && m {
+				any = true
+				break
+			}
+			continue
+		}
+		if m, ok := r.pat.match(resource, ctx); ok && m {
+			any = true
+			break
+		}
+	}
+	return any != cs.notResource
+}
+
+func (cs *compiledStatement) principalReason(p *Principal) string {
+	el := "Principal"
+	src := cs.src.Principal
+	if cs.notPrincipal {
+		el, src = "NotPrincipal", cs.src.NotPrincipal
+	}
+	if cs.notPrincipal {
+		return fmt.Sprintf("principal %s is excluded by NotPrincipal %s", p, principalList(src))
+	}
+	hint := ""
+	if p.Kind == ServicePrincipal {
+		hint = " (a service principal matches only a \"Service\" entry or \"*\")"
+	}
+	return fmt.Sprintf("principal %s is not %s %s%s", p, el, principalList(src), hint)
+}
+
+func (cs *compiledStatement) actionReason(action string) string {
+	if cs.notAction {
+		return fmt.Sprintf("action %s is excluded by NotAction %s", action, quoteList(cs.src.NotAction.Values))
+	}
+	if cs.src.Action == nil {
+		return fmt.Sprintf("action %s: statement has no Action", action)
+	}
+	return fmt.Sprintf("action %s is not in Action %s", action, quoteList(cs.src.Action.Values))
+}
+
+func (cs *compiledStatement) matchReason(pm principalMatch, p *Principal) string {
+	n := len(cs.conds)
+	conds := "no conditions"
+	switch n {
+	case 0:
+	case 1:
+		conds = "its condition holds"
+	default:
+		conds = fmt.Sprintf("all %d conditions hold", n)
+	}
+	if pm == accountMatch {
+		return fmt.Sprintf("applies through the account principal (root delegation): IAM policies must also allow %s; %s", p, conds)
+	}
+	if n == 0 {
+		return "principal, action and resource match; no conditions"
+	}
+	return "principal, action and resource match; " + conds
+}
+
+// principalList renders a Principal element compactly, e.g.
+// {"AWS": "arn:aws:iam::111122223333:role/R", "Service": "x.amazonaws.com"}.
+func principalList(pr *policy.Principals) string {
+	if pr == nil {
+		return "(none)"
+	}
+	if pr.Wildcard && len(pr.Entries) == 0 {
+		return `"*"`
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, e := range pr.Entries {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q: %q", string(e.Type), e.Value)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+func elementValues(a, b *policy.StringList) []string {
+	if a != nil {
+		return a.Values
+	}
+	if b != nil {
+		return b.Values
+	}
+	return nil
+}
