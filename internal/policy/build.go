@@ -562,6 +562,12 @@ func checkAWSPrincipal(v string) string {
 	if isDigits(v) {
 		return fmt.Sprintf("AWS principal %q is not a 12-digit account id", v)
 	}
+	if isUniqueID(v) {
+		// GetKeyPolicy shows a deleted user or role as its unique id; KMS
+		// rejects a policy that still names it.
+		// https://repost.aws/knowledge-center/kms-policy-error-invalid-principals
+		return fmt.Sprintf("AWS principal %q is the unique id of a deleted IAM user or role; KMS rejects it as an invalid principal", v)
+	}
 	if isDNSName(v) {
 		return fmt.Sprintf("AWS principal %q is a service name; service principals go under \"Service\"", v)
 	}
@@ -569,6 +575,19 @@ func checkAWSPrincipal(v string) string {
 }
 
 func isAccountID(s string) bool { return len(s) == 12 && isDigits(s) }
+
+// isUniqueID matches IAM unique ids of users (AIDA...) and roles (AROA...).
+func isUniqueID(s string) bool {
+	if len(s) != 21 || (!strings.HasPrefix(s, "AIDA") && !strings.HasPrefix(s, "AROA")) {
+		return false
+	}
+	for i := 4; i < len(s); i++ {
+		if c := s[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
 
 func checkPrincipalARN(v string) string {
 	parts := strings.SplitN(v, ":", 6)
