@@ -1,0 +1,192 @@
+// Package input turns a file given to `kmslint lint` into the key policies
+// it holds: a raw key policy (JSON), a CloudFormation template (JSON or YAML,
+// CDK synth output included) or Terraform's JSON plan or state. Every policy
+// is a policy.Node tree whose positions point into that file, at the real
+// place of each element, so findings can be reported there.
+package input
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/kmslint/kmslint/internal/input/cfn"
+	"github.com/kmslint/kmslint/internal/input/source"
+	"github.com/kmslint/kmslint/internal/input/tfplan"
+	"github.com/kmslint/kmslint/internal/policy"
+)
+
+// Format is the kind of a file.
+type Format string
+
+const (
+	FormatUnknown        Format = ""
+	FormatPolicy         Format = "policy"
+	FormatCloudFormation Format = "cloudformation"
+	FormatTerraform      Format = "terraform"
+)
+
+// Note is a remark about a position of the file.
+type Note = source.Note
+
+// Env supplies the values of CloudFormation pseudo parameters and template
+// parameters. An empty AccountID or Region leaves ${AWS::AccountId} or
+// ${AWS::Region} unresolved, reported in Document.Unresolved and
+// Document.NeedsPseudo.
+type Env = cfn.Env
+
+// Document is one key policy found in a file.
+type Document struct {
+	File   string
+	Format Format
+	// Resource names the key: the CloudFormation logical ID or the
+	// Terraform address (module.kms.aws_kms_key.this); empty for a raw policy.
+	Resource string
+	// Policy is the key policy, with positions in File.
+	Policy *policy.Node
+	// Size is the length in bytes of the policy as compact JSON, the form
+	// that KMS's 32 KB limit is checked on.
+	Size int
+	// Unresolved lists the CloudFormation intrinsic functions whose value is
+	// not known before deployment; the policy holds a placeholder such as
+	// ${Fn::GetAtt Role.Arn} there, which matches no real value.
+	Unresolved []Note
+	// Notes are other remarks: a default key policy applied, a condition
+	// that could not be evaluated.
+	Notes []Note
+	// NeedsPseudo lists the pseudo parameters (AWS::AccountId, AWS::Region)
+	// the policy uses and Env did not give. Loading again with them set
+	// resolves them.
+	NeedsPseudo []string
+}
+
+// File is what a file holds.
+type File struct {
+	Path      string
+	Format    Format
+	Documents []Document
+	// Notes are about keys that have no Document: a Terraform policy known
+	// only after apply, a CloudFormation key whose condition is false.
+	Notes []Note
+}
+
+// Error is an input error: a file that cannot be read, or is none of the
+// kinds kmslint reads. Syntax errors are *policy.SyntaxError.
+type Error struct {
+	File string
+	Pos  policy.Pos // zero when there is no position
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if !e.Pos.Known() {
+		return e.File + ": " + e.Msg
+	}
+	return e.File + ":" + strconv.Itoa(e.Pos.Line) + ":" + strconv.Itoa(e.Pos.Col) + ": " + e.Msg
+}
+
+// notAKind is the message for a well-formed file of another kind.
+const notAKind = "not a key policy, CloudFormation template or Terraform plan"
+
+// parsed is a file read as JSON or YAML.
+type parsed struct {
+	root   *policy.Node
+	yaml   bool
+	format Format
+}
+
+// parse reads data as JSON when it starts like a JSON object or array, and
+// as YAML otherwise: a key policy must be JSON, and reading a broken JSON
+// file as YAML would hide its syntax error behind a vaguer one.
+func parse(file string, data []byte) (*parsed, error) {
+	p := &parsed{}
+	var err error
+	if looksLikeJSON(data) {
+		p.root, err = policy.ParseJSON(file, data)
+	} else {
+		p.yaml = true
+		p.root, err = cfn.ParseYAML(file, data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfn.IsTemplate(p.root):
+		p.format = FormatCloudFormation
+	case p.yaml:
+	case tfplan.IsPlan(p.root):
+		p.format = FormatTerraform
+	case p.root.Kind == policy.KindObject && p.root.Get("Statement") != nil:
+		p.format = FormatPolicy
+	}
+	return p, nil
+}
+
+func looksLikeJSON(data []byte) bool {
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	data = bytes.TrimLeft(data, " \t\r\n")
+	return len(data) > 0 && (data[0] == '{' || data[0] == '[')
+}
+
+// Detect tells which kind of file data is, FormatUnknown when it is none or
+// not JSON/YAML at all.
+func Detect(data []byte) Format {
+	p, err := parse("", data)
+	if err != nil {
+		return FormatUnknown
+	}
+	return p.format
+}
+
+// Load reads the key policies of one file. The error is a
+// *policy.SyntaxError for a file that is not JSON/YAML (or for a policy
+// string inside it that is not JSON), or an *Error for a file of none of the
+// three kinds; both print as FILE:LINE:COL: message.
+func Load(file string, data []byte, env Env) (*File, error) {
+	p, err := parse(file, data)
+	if err != nil {
+		return nil, err
+	}
+	out := &File{Path: file, Format: p.format}
+	switch p.format {
+	case FormatPolicy:
+		out.Documents = []Document{newDocument(file, FormatPolicy, "", p.root)}
+	case FormatCloudFormation:
+		keys, notes, err := cfn.Keys(&cfn.Template{File: file, Text: source.NewText(data, p.yaml), Root: p.root, YAML: p.yaml}, env)
+		if err != nil {
+			return nil, err
+		}
+		out.Notes = notes
+		for _, k := range keys {
+			d := newDocument(file, FormatCloudFormation, k.Resource, k.Policy)
+			d.Unresolved, d.Notes, d.NeedsPseudo = k.Unresolved, k.Notes, k.NeedsPseudo
+			out.Documents = append(out.Documents, d)
+		}
+	case FormatTerraform:
+		keys, notes, err := tfplan.Keys(file, source.NewText(data, false), p.root)
+		if err != nil {
+			return nil, err
+		}
+		out.Notes = notes
+		for _, k := range keys {
+			out.Documents = append(out.Documents, newDocument(file, FormatTerraform, k.Address, k.Policy))
+		}
+	default:
+		msg := notAKind
+		if p.root == nil {
+			msg = "empty file: " + notAKind
+		}
+		if p.yaml && p.root != nil && p.root.Get("Statement") != nil {
+			msg += " (a key policy must be JSON)"
+		}
+		pos := policy.Pos{Line: 1, Col: 1}
+		if p.root != nil {
+			pos = p.root.Pos
+		}
+		return nil, &Error{File: file, Pos: pos, Msg: msg}
+	}
+	return out, nil
+}
+
+func newDocument(file string, f Format, resource string, root *policy.Node) Document {
+	return Document{File: file, Format: f, Resource: resource, Policy: root, Size: len(root.AppendJSON(nil))}
+}
