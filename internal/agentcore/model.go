@@ -1,0 +1,323 @@
+// Package agentcore is the request model of the agentcore-recommendation
+// profile: the KMS requests Amazon Bedrock AgentCore makes for a
+// recommendation encrypted with a customer managed key, as the seed
+// document and DESIGN.md describe them. The linter asks the authorization
+// engine these requests (and adversarial variants), the simulator makes
+// them for real against the fake KMS, and the auditor compares trails with
+// them, so all three agree on what "the workflow" is.
+package agentcore
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/kmslint/kmslint/internal/authz"
+)
+
+const (
+	// ServicePrincipal is the AgentCore service principal.
+	ServicePrincipal = "bedrock-agentcore.amazonaws.com"
+	// ContextKey is the encryption context key on every recommendation KMS call.
+	ContextKey = "aws:bedrock-agentcore:recommendationArn"
+	// ConditionKey is the key-policy condition key for it.
+	ConditionKey = "kms:EncryptionContext:" + ContextKey
+	// SampleID is a recommendation id in the documented shape.
+	SampleID = "MyPromptRec-AB1CD2EF3G"
+	// ForeignAccount is the "other account" of adversarial probes.
+	ForeignAccount = "444455556666"
+)
+
+var recommendationIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,47}-[0-9A-Z]{10}$`)
+
+// ValidRecommendationID reports whether id looks like `<name>-<10 of [0-9A-Z]>`.
+func ValidRecommendationID(id string) bool { return recommendationIDPattern.MatchString(id) }
+
+// RecommendationARN builds arn:<partition>:bedrock-agentcore:R:A:recommendation/<id>.
+func RecommendationARN(partition, region, account, id string) string {
+	if partition == "" {
+		partition = PartitionOf(region)
+	}
+	return fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:recommendation/%s", partition, region, account, id)
+}
+
+// ParseRecommendationARN splits a recommendation ARN; ok is false for
+// anything else.
+func ParseRecommendationARN(arn string) (partition, region, account, id string, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "bedrock-agentcore" {
+		return "", "", "", "", false
+	}
+	id, found := strings.CutPrefix(parts[5], "recommendation/")
+	if !found || id == "" || strings.Contains(id, "/") {
+		return "", "", "", "", false
+	}
+	return parts[1], parts[3], parts[4], id, true
+}
+
+// PartitionOf returns the partition of a region.
+func PartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	}
+	return "aws"
+}
+
+// ViaService is the kms:ViaService value for AgentCore in a region:
+// "<service-prefix>.<region>.amazonaws.com".
+// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+func ViaService(region string) string {
+	return "bedrock-agentcore." + region + ".amazonaws.com"
+}
+
+// Env is where the recommendations live.
+type Env struct {
+	Account string
+	Region  string
+	// KeyARN of the customer managed key; a placeholder in the account and
+	// region when empty.
+	KeyARN string
+}
+
+// Key returns the key ARN, or a placeholder key of the account.
+func (e Env) Key() string {
+	if e.KeyARN != "" {
+		return e.KeyARN
+	}
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/00000000-0000-0000-0000-000000000000", PartitionOf(e.Region), e.Region, e.Account)
+}
+
+// Step names a request of the workflow.
+type Step string
+
+const (
+	StepDescribeKey      Step = "StartRecommendation: validate key (DescribeKey as the caller through the service)"
+	StepDryRunGenerate   Step = "StartRecommendation: dry-run GenerateDataKey as the caller"
+	StepDryRunDecrypt    Step = "StartRecommendation: dry-run Decrypt as the caller"
+	StepEncryptConfig    Step = "StartRecommendation: encrypt configuration (GenerateDataKey as the caller)"
+	StepWorkflowDecrypt  Step = "workflow: read configuration (Decrypt as the service principal)"
+	StepWorkflowGenerate Step = "workflow: write result (GenerateDataKey as the service principal)"
+	StepGetDecrypt       Step = "GetRecommendation: Decrypt as the caller"
+)
+
+// Request is a named KMS request of the model.
+type Request struct {
+	Step    Step
+	Request authz.Request
+}
+
+// FASContext is the context of a request the service makes with the
+// caller's identity (a forward access session):
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html
+// and the aws:ViaAWSService / aws:CalledVia keys of
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+func FASContext(env Env, caller authz.Principal) *authz.Context {
+	c := baseContext(env)
+	c.Set("aws:ViaAWSService", "true")
+	c.SetMulti("aws:CalledVia", ServicePrincipal)
+	c.Set("aws:CalledViaFirst", ServicePrincipal)
+	c.Set("aws:CalledViaLast", ServicePrincipal)
+	c.Set("kms:ViaService", ViaService(env.Region))
+	c.Set("kms:CallerAccount", caller.Account)
+	c.Set("aws:PrincipalArn", principalARN(caller))
+	c.Set("aws:PrincipalAccount", caller.Account)
+	c.Set("aws:PrincipalType", principalType(caller))
+	c.Set("aws:PrincipalIsAWSService", "false")
+	return c
+}
+
+// ServiceContext is the context of the service principal's own requests,
+// with the confused-deputy keys set to the recommendation.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+func ServiceContext(env Env, sourceAccount, sourceArn string) *authz.Context {
+	c := baseContext(env)
+	c.Set("aws:PrincipalIsAWSService", "true")
+	c.Set("aws:PrincipalServiceName", ServicePrincipal)
+	if sourceAccount != "" {
+		c.Set("aws:SourceAccount", sourceAccount)
+	}
+	if sourceArn != "" {
+		c.Set("aws:SourceArn", sourceArn)
+	}
+	return c
+}
+
+func baseContext(env Env) *authz.Context {
+	c := authz.NewContext()
+	c.Set("aws:SecureTransport", "true")
+	c.Set("aws:RequestedRegion", env.Region)
+	return c
+}
+
+// WithEncryptionContext adds the KMS encryption-context keys for one
+// recommendation ARN (empty: no encryption context at all).
+// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context
+func WithEncryptionContext(c *authz.Context, recARN string) *authz.Context {
+	if recARN == "" {
+		c.SetMulti("kms:EncryptionContextKeys")
+		return c
+	}
+	c.SetMulti("kms:EncryptionContextKeys", ContextKey)
+	c.Set(ConditionKey, recARN)
+	return c
+}
+
+func principalARN(p authz.Principal) string {
+	if p.Kind == authz.AssumedRole {
+		// aws:PrincipalArn of a role session is the role's ARN.
+		return fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.Account, p.RoleName)
+	}
+	return p.ARN
+}
+
+func principalType(p authz.Principal) string {
+	switch p.Kind {
+	case authz.AssumedRole:
+		return "AssumedRole"
+	case authz.IAMUser:
+		return "User"
+	case authz.AccountRoot:
+		return "Account"
+	case authz.FederatedUser:
+		return "FederatedUser"
+	}
+	return ""
+}
+
+// CallerSession turns a role ARN into the assumed-role session that really
+// makes requests (a role never signs a request itself); users and sessions
+// are returned as they are.
+func CallerSession(p authz.Principal, session string) authz.Principal {
+	if p.Kind != authz.IAMRole {
+		return p
+	}
+	s, err := authz.ParsePrincipal(fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", p.Partition, p.Account, p.RoleName, session))
+	if err != nil {
+		return p
+	}
+	return s
+}
+
+// CallerRequests are the caller's requests for one recommendation, in order.
+func CallerRequests(env Env, caller authz.Principal, recARN string) []Request {
+	key := env.Key()
+	mk := func(step Step, action string, withEC bool) Request {
+		c := FASContext(env, caller)
+		if withEC {
+			WithEncryptionContext(c, recARN)
+		}
+		return Request{Step: step, Request: authz.Request{Principal: caller, Action: action, Resource: key, Context: c}}
+	}
+	return []Request{
+		mk(StepDescribeKey, "kms:DescribeKey", false),
+		mk(StepDryRunGenerate, "kms:GenerateDataKey", true),
+		mk(StepDryRunDecrypt, "kms:Decrypt", true),
+		mk(StepEncryptConfig, "kms:GenerateDataKey", true),
+		mk(StepGetDecrypt, "kms:Decrypt", true),
+	}
+}
+
+// ServiceRequests are the asynchronous workflow's requests.
+func ServiceRequests(env Env, recARN string) []Request {
+	key := env.Key()
+	svc := authz.Principal{Kind: authz.ServicePrincipal, ARN: ServicePrincipal}
+	mk := func(step Step, action string) Request {
+		c := WithEncryptionContext(ServiceContext(env, env.Account, recARN), recARN)
+		return Request{Step: step, Request: authz.Request{Principal: svc, Action: action, Resource: key, Context: c}}
+	}
+	return []Request{
+		mk(StepWorkflowDecrypt, "kms:Decrypt"),
+		mk(StepWorkflowGenerate, "kms:GenerateDataKey"),
+	}
+}
+
+// Probe is an adversarial request: the workflow must NOT be able to make it.
+type Probe struct {
+	ID      string // stable id, e.g. "service-foreign-account"
+	About   string // what it tries, for messages
+	Family  string // "caller-context", "service-deputy", "service-scope"
+	Request authz.Request
+}
+
+// CallerProbes are requests a caller must not be able to make (ACR004):
+// data keys without the recommendation context, or for another account's or
+// region's recommendation.
+func CallerProbes(env Env, caller authz.Principal) []Probe {
+	key := env.Key()
+	other := otherRegion(env.Region)
+	var out []Probe
+	for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
+		verb := strings.TrimPrefix(action, "kms:")
+		for _, p := range []struct{ id, about, rec string }{
+			{"no-context", verb + " with no encryption context", ""},
+			{"foreign-account", verb + " for a recommendation of account " + ForeignAccount, RecommendationARN("", env.Region, ForeignAccount, SampleID)},
+			{"foreign-region", verb + " for a recommendation in " + other, RecommendationARN("", other, env.Account, SampleID)},
+			{"other-resource", verb + " with the context naming a non-recommendation resource", fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:runtime/other", PartitionOf(env.Region), env.Region, env.Account)},
+		} {
+			c := WithEncryptionContext(FASContext(env, caller), p.rec)
+			if p.rec == "" {
+				c.Delete("kms:EncryptionContextKeys")
+			}
+			out = append(out, Probe{ID: "caller-" + p.id, About: p.about, Family: "caller-context",
+				Request: authz.Request{Principal: caller, Action: action, Resource: key, Context: c}})
+		}
+	}
+	return out
+}
+
+// ServiceProbes are the service principal's requests on behalf of someone
+// else (ACR006: confused deputy) and with one scoping key missing (ACR007).
+// AWS sets aws:SourceAccount and aws:SourceArn on service-principal requests
+// made for a resource; a policy must pin both to this account's
+// recommendations.
+func ServiceProbes(env Env) []Probe {
+	key := env.Key()
+	own := RecommendationARN("", env.Region, env.Account, SampleID)
+	foreign := RecommendationARN("", env.Region, ForeignAccount, SampleID)
+	nonRec := fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:runtime/other-AB1CD2EF3G", PartitionOf(env.Region), env.Region, env.Account)
+	svc := authz.Principal{Kind: authz.ServicePrincipal, ARN: ServicePrincipal}
+	var out []Probe
+	for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
+		verb := strings.TrimPrefix(action, "kms:")
+		for _, p := range []struct {
+			id, about, family, acct, arn, ec string
+		}{
+			{"foreign-account", verb + " for a recommendation of account " + ForeignAccount, "service-deputy", ForeignAccount, foreign, foreign},
+			{"foreign-account-no-arn", verb + " with aws:SourceAccount " + ForeignAccount + " and no aws:SourceArn", "service-deputy", ForeignAccount, "", foreign},
+			{"foreign-arn-no-account", verb + " with aws:SourceArn of account " + ForeignAccount + " and no aws:SourceAccount", "service-deputy", "", foreign, foreign},
+			{"non-recommendation-arn", verb + " for a non-recommendation resource of this account", "service-deputy", env.Account, nonRec, own},
+			{"no-source-keys", verb + " with neither aws:SourceAccount nor aws:SourceArn", "service-deputy", "", "", own},
+			{"no-source-arn", verb + " with aws:SourceAccount " + env.Account + " but no aws:SourceArn", "service-scope", env.Account, "", own},
+			{"no-source-account", verb + " with a recommendation aws:SourceArn but no aws:SourceAccount", "service-scope", "", own, own},
+		} {
+			c := WithEncryptionContext(ServiceContext(env, p.acct, p.arn), p.ec)
+			out = append(out, Probe{ID: "service-" + p.id, About: p.about, Family: p.family,
+				Request: authz.Request{Principal: svc, Action: action, Resource: key, Context: c}})
+		}
+	}
+	return out
+}
+
+// Needed reports whether the workflow uses action on the key
+// (case-insensitive): DescribeKey, GenerateDataKey and Decrypt only.
+func Needed(action string) bool {
+	switch strings.ToLower(action) {
+	case "kms:describekey", "kms:generatedatakey", "kms:decrypt":
+		return true
+	}
+	return false
+}
+
+func otherRegion(region string) string {
+	if region == "us-west-2" {
+		return "us-east-1"
+	}
+	return "us-west-2"
+}
