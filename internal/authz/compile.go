@@ -27,6 +27,13 @@ type compiledStatement struct {
 	resources    []arnOrStar
 	notResource  bool
 	conds        []compiledCondition
+
+	// Text for reasons, rendered once: users read a reason for every
+	// statement of every decision, and batch mode makes hundreds of
+	// thousands of decisions a second.
+	principalText string // e.g. {"AWS": "arn:..."}
+	actionText    string // e.g. ["kms:Decrypt", "kms:GenerateDataKey"]
+	resourceText  string
 }
 
 // arnOrStar is a Resource value: "*" or an ARN pattern.
@@ -103,6 +110,17 @@ func compileStatement(st *policy.Statement) compiledStatement {
 	}
 	for i := range st.Conditions {
 		cs.conds = append(cs.conds, compileCondition(&st.Conditions[i]))
+	}
+	if cs.notPrincipal {
+		cs.principalText = principalList(st.NotPrincipal)
+	} else {
+		cs.principalText = principalList(st.Principal)
+	}
+	if acts != nil {
+		cs.actionText = quoteList(acts.Values)
+	}
+	if res != nil {
+		cs.resourceText = quoteList(res.Values)
 	}
 	return cs
 }

@@ -3,7 +3,6 @@ package authz
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"math/big"
 	"net/netip"
 	"strconv"
@@ -155,10 +154,12 @@ type compiledCondition struct {
 	op     Operator
 	key    string // lower-cased
 	values []condValue
+	// valuesText is the policy values quoted, rendered once for reasons.
+	valuesText string
 }
 
 func compileCondition(c *policy.Condition) compiledCondition {
-	cc := compiledCondition{src: c, op: ParseOperator(c.Operator), key: strings.ToLower(c.Key)}
+	cc := compiledCondition{src: c, op: ParseOperator(c.Operator), key: strings.ToLower(c.Key), valuesText: quoteList(c.Values)}
 	cc.values = make([]condValue, len(c.Values))
 	for i, v := range c.Values {
 		cc.values[i] = compileCondValue(cc.op, v)
@@ -510,30 +511,31 @@ func cmpHolds(f opFamily, c int) bool {
 	return false
 }
 
-// describe renders why a condition failed.
+// describe renders why a condition failed. Plain concatenation: this runs
+// for every failed statement of every explained decision.
 func (cc *compiledCondition) describe(o condOutcome) string {
-	name := fmt.Sprintf("%s %s", cc.src.Operator, cc.src.Key)
+	name := "condition " + cc.src.Operator + " " + cc.src.Key + ": "
 	switch {
 	case o.unknownOp:
-		return fmt.Sprintf("condition %s: unknown condition operator %q never matches", name, cc.src.Operator)
+		return name + "unknown condition operator " + strconv.Quote(cc.src.Operator) + " never matches"
 	case o.absent && cc.op.family == opNull:
-		return fmt.Sprintf("condition %s: key is absent from the request, but the condition wants it present", name)
+		return name + "key is absent from the request, but the condition wants it present"
 	case cc.op.family == opNull:
-		return fmt.Sprintf("condition %s: key is present in the request (%s), but the condition wants it absent", name, quoteList(o.got))
+		return name + "key is present in the request (" + quoteList(o.got) + "), but the condition wants it absent"
 	case o.absent:
-		return fmt.Sprintf("condition %s: key is absent from the request", name)
+		return name + "key is absent from the request"
 	case o.multi:
-		return fmt.Sprintf("condition %s: key is multivalued in the request (%s) and needs ForAnyValue:/ForAllValues:", name, quoteList(o.got))
+		return name + "key is multivalued in the request (" + quoteList(o.got) + ") and needs ForAnyValue:/ForAllValues:"
 	case o.unresolved:
-		return fmt.Sprintf("condition %s: a policy variable in %s has no value in the request", name, quoteList(cc.src.Values))
+		return name + "a policy variable in " + cc.valuesText + " has no value in the request"
 	case o.badValue != "":
-		return fmt.Sprintf("condition %s: request value %q is not a valid %s value", name, o.badValue, familyNoun(cc.op.family))
+		return name + "request value " + strconv.Quote(o.badValue) + " is not a valid " + familyNoun(cc.op.family) + " value"
 	}
-	verb := "does not match"
+	verb := " does not match "
 	if cc.op.Negated {
-		verb = "matches"
+		verb = " matches "
 	}
-	return fmt.Sprintf("condition %s: request value %s %s %s", name, quoteList(o.got), verb, quoteList(cc.src.Values))
+	return name + "request value " + quoteList(o.got) + verb + cc.valuesText
 }
 
 func familyNoun(f opFamily) string {

@@ -17,15 +17,22 @@ type Value struct {
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html),
 // which includes the encryption-context key inside kms:EncryptionContext:<key>
 // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context).
-// The zero value is an empty context ready to use.
+//
+// A request carries a dozen keys or so, so the context is a small slice
+// searched linearly: cheaper to build and to search than a map at that
+// size. The zero value is an empty context ready to use.
 type Context struct {
-	m map[string]Value
-	// keys keeps the spelling the caller used, for reports.
-	keys map[string]string
+	entries []ctxEntry
+}
+
+type ctxEntry struct {
+	lkey string // lower-cased
+	key  string // the caller's spelling, for reports
+	val  Value
 }
 
 // NewContext returns an empty context.
-func NewContext() *Context { return &Context{} }
+func NewContext() *Context { return &Context{entries: make([]ctxEntry, 0, 12)} }
 
 // Set sets a single-valued key.
 func (c *Context) Set(key, value string) {
@@ -40,11 +47,10 @@ func (c *Context) SetMulti(key string, values ...string) {
 // Add appends a value to a key, turning it multivalued when it already had
 // one: this is how `--context k=a --context k=b` builds a multivalued key.
 func (c *Context) Add(key, value string) {
-	lk := strings.ToLower(key)
-	if v, ok := c.m[lk]; ok {
-		v.Values = append(v.Values, value)
-		v.Multi = true
-		c.m[lk] = v
+	if i := c.index(lower(key)); i >= 0 {
+		e := &c.entries[i]
+		e.val.Values = append(e.val.Values, value)
+		e.val.Multi = true
 		return
 	}
 	c.Set(key, value)
@@ -52,34 +58,55 @@ func (c *Context) Add(key, value string) {
 
 // Delete removes a key.
 func (c *Context) Delete(key string) {
-	lk := strings.ToLower(key)
-	delete(c.m, lk)
-	delete(c.keys, lk)
+	if i := c.index(lower(key)); i >= 0 {
+		c.entries = append(c.entries[:i], c.entries[i+1:]...)
+	}
 }
 
 func (c *Context) put(key string, v Value) {
-	if c.m == nil {
-		c.m = make(map[string]Value, 8)
-		c.keys = make(map[string]string, 8)
+	lk := lower(key)
+	if i := c.index(lk); i >= 0 {
+		c.entries[i] = ctxEntry{lkey: lk, key: key, val: v}
+		return
 	}
-	lk := strings.ToLower(key)
-	c.m[lk] = v
-	c.keys[lk] = key
+	c.entries = append(c.entries, ctxEntry{lkey: lk, key: key, val: v})
+}
+
+func (c *Context) index(lkey string) int {
+	for i := range c.entries {
+		if c.entries[i].lkey == lkey {
+			return i
+		}
+	}
+	return -1
+}
+
+// lower is strings.ToLower without the allocation for keys that are
+// already lower-case (most of them, once written by a program).
+func lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // Get returns a key's value, matching the name case-insensitively.
 func (c *Context) Get(key string) (Value, bool) {
-	return c.lookup(strings.ToLower(key))
+	return c.lookup(lower(key))
 }
 
 // lookup takes an already lower-cased key (compiled policies lower-case
 // their keys once).
 func (c *Context) lookup(lkey string) (Value, bool) {
-	if c == nil || c.m == nil {
+	if c == nil {
 		return Value{}, false
 	}
-	v, ok := c.m[lkey]
-	return v, ok
+	if i := c.index(lkey); i >= 0 {
+		return c.entries[i].val, true
+	}
+	return Value{}, false
 }
 
 // Clone returns an independent copy.
@@ -88,19 +115,21 @@ func (c *Context) Clone() *Context {
 	if c == nil {
 		return n
 	}
-	for lk, v := range c.m {
-		n.put(c.keys[lk], Value{Values: append([]string(nil), v.Values...), Multi: v.Multi})
+	n.entries = make([]ctxEntry, len(c.entries))
+	for i, e := range c.entries {
+		e.val.Values = append([]string(nil), e.val.Values...)
+		n.entries[i] = e
 	}
 	return n
 }
 
-// Each calls fn for every key in the caller's spelling, in no fixed order.
+// Each calls fn for every key in the caller's spelling, in insertion order.
 func (c *Context) Each(fn func(key string, v Value)) {
 	if c == nil {
 		return
 	}
-	for lk, v := range c.m {
-		fn(c.keys[lk], v)
+	for _, e := range c.entries {
+		fn(e.key, e.val)
 	}
 }
 
@@ -109,5 +138,5 @@ func (c *Context) Len() int {
 	if c == nil {
 		return 0
 	}
-	return len(c.m)
+	return len(c.entries)
 }

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kmslint/kmslint/internal/policy"
@@ -168,12 +169,13 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 		i    int
 		kind uint8 // 1 deny, 2 direct allow, 3 account allow, 4 identity allow
 	}
-	var hits []hit
+	var hitBuf [8]hit
+	hits := hitBuf[:0]
 
 	if e.Key != nil {
 		for i := range e.Key.stmts {
 			cs := &e.Key.stmts[i]
-			m, sr := cs.evaluate(p, action, req.Resource, req.Context, false, explain)
+			m, sr := cs.evaluate(p, action, req.Action, req.Resource, req.Context, false, explain)
 			if m != noMatch {
 				switch {
 				case !cs.allow:
@@ -197,7 +199,7 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 		for _, id := range e.Identity {
 			for i := range id.stmts {
 				cs := &id.stmts[i]
-				m, sr := cs.evaluate(p, action, req.Resource, req.Context, true, explain)
+				m, sr := cs.evaluate(p, action, req.Action, req.Resource, req.Context, true, explain)
 				if m != noMatch {
 					if cs.allow {
 						idAllow = true
@@ -261,33 +263,34 @@ func (e *Engine) summary(d Decision, p *Principal, action string, same, direct, 
 	switch d {
 	case ExplicitDeny:
 		if keyDeny {
-			return fmt.Sprintf("an explicit Deny in the key policy denies %s %s", who, action)
+			return "an explicit Deny in the key policy denies " + who + " " + action
 		}
-		return fmt.Sprintf("an explicit Deny in an IAM policy denies %s %s", who, action)
+		return "an explicit Deny in an IAM policy denies " + who + " " + action
 	case Allow:
 		switch {
 		case !same && p.Account != "":
-			return fmt.Sprintf("the key policy allows %s (another account) %s, and its IAM policy does too", who, action)
+			return "the key policy allows " + who + " (another account) " + action + ", and its IAM policy does too"
 		case direct:
-			return fmt.Sprintf("the key policy allows %s %s", who, action)
+			return "the key policy allows " + who + " " + action
 		default:
-			return fmt.Sprintf("the key policy delegates to IAM through the account principal, and an IAM policy allows %s %s", who, action)
+			return "the key policy delegates to IAM through the account principal, and an IAM policy allows " + who + " " + action
 		}
 	}
 	switch {
 	case p.Kind == ServicePrincipal:
-		return fmt.Sprintf("no key policy statement allows %s %s (service principals get access only from the key policy)", who, action)
+		return "no key policy statement allows " + who + " " + action + " (service principals get access only from the key policy)"
 	case !same && p.Account != "" && (direct || account) && !id:
-		return fmt.Sprintf("the key policy allows %s %s, but it is in another account and no IAM policy of its own allows it", who, action)
+		return "the key policy allows " + who + " " + action + ", but it is in another account and no IAM policy of its own allows it"
 	case account && !id:
-		return fmt.Sprintf("the key policy delegates %s to IAM through the account principal, but no IAM policy allows %s", action, who)
+		return "the key policy delegates " + action + " to IAM through the account principal, but no IAM policy allows " + who
 	}
-	return fmt.Sprintf("no key policy statement allows %s %s", who, action)
+	return "no key policy statement allows " + who + " " + action
 }
 
-// evaluate matches one statement. identity=true skips principal matching
-// (identity policies apply to their principal).
-func (cs *compiledStatement) evaluate(p *Principal, action, resource string, ctx *Context, identity, explain bool) (principalMatch, StatementResult) {
+// evaluate matches one statement. action is lower-cased for matching;
+// rawAction is the caller's spelling, for reasons. identity=true skips
+// principal matching (identity policies apply to their principal).
+func (cs *compiledStatement) evaluate(p *Principal, action, rawAction, resource string, ctx *Context, identity, explain bool) (principalMatch, StatementResult) {
 	var sr StatementResult
 	if explain {
 		sr = StatementResult{Sid: cs.src.Sid, Index: cs.src.Index, Effect: cs.src.Effect.String(), Condition: -1}
@@ -306,18 +309,18 @@ func (cs *compiledStatement) evaluate(p *Principal, action, resource string, ctx
 	if !cs.matchAction(action) {
 		if explain {
 			sr.Failed = ActionMismatch
-			sr.Reason = cs.actionReason(action)
+			sr.Reason = cs.actionReason(rawAction)
 		}
 		return noMatch, sr
 	}
 	if !cs.matchResource(resource, ctx) {
 		if explain {
 			sr.Failed = ResourceMismatch
-			el := "Resource"
+			el := " is not covered by Resource "
 			if cs.notResource {
-				el = "NotResource"
+				el = " is excluded by NotResource "
 			}
-			sr.Reason = fmt.Sprintf("resource %s is not covered by %s %s", resource, el, quoteList(elementValues(cs.src.Resource, cs.src.NotResource)))
+			sr.Reason = "resource " + resource + el + cs.resourceText
 		}
 		return noMatch, sr
 	}
@@ -404,29 +407,21 @@ func (cs *compiledStatement) matchResource(resource string, ctx *Context) bool {
 }
 
 func (cs *compiledStatement) principalReason(p *Principal) string {
-	el := "Principal"
-	src := cs.src.Principal
 	if cs.notPrincipal {
-		el, src = "NotPrincipal", cs.src.NotPrincipal
-	}
-	if cs.notPrincipal {
-		return fmt.Sprintf("principal %s is excluded by NotPrincipal %s", p, principalList(src))
+		return "principal " + p.String() + " is excluded by NotPrincipal " + cs.principalText
 	}
 	hint := ""
 	if p.Kind == ServicePrincipal {
-		hint = " (a service principal matches only a \"Service\" entry or \"*\")"
+		hint = ` (a service principal matches only a "Service" entry or "*")`
 	}
-	return fmt.Sprintf("principal %s is not %s %s%s", p, el, principalList(src), hint)
+	return "principal " + p.String() + " is not Principal " + cs.principalText + hint
 }
 
 func (cs *compiledStatement) actionReason(action string) string {
 	if cs.notAction {
-		return fmt.Sprintf("action %s is excluded by NotAction %s", action, quoteList(cs.src.NotAction.Values))
+		return "action " + action + " is excluded by NotAction " + cs.actionText
 	}
-	if cs.src.Action == nil {
-		return fmt.Sprintf("action %s: statement has no Action", action)
-	}
-	return fmt.Sprintf("action %s is not in Action %s", action, quoteList(cs.src.Action.Values))
+	return "action " + action + " is not in Action " + cs.actionText
 }
 
 func (cs *compiledStatement) matchReason(pm principalMatch, p *Principal) string {
@@ -437,7 +432,7 @@ func (cs *compiledStatement) matchReason(pm principalMatch, p *Principal) string
 	case 1:
 		conds = "its condition holds"
 	default:
-		conds = fmt.Sprintf("all %d conditions hold", n)
+		conds = "all " + strconv.Itoa(n) + " conditions hold"
 	}
 	if pm == accountMatch {
 		return fmt.Sprintf("applies through the account principal (root delegation): IAM policies must also allow %s; %s", p, conds)
@@ -467,14 +462,4 @@ func principalList(pr *policy.Principals) string {
 	}
 	b.WriteByte('}')
 	return b.String()
-}
-
-func elementValues(a, b *policy.StringList) []string {
-	if a != nil {
-		return a.Values
-	}
-	if b != nil {
-		return b.Values
-	}
-	return nil
 }
