@@ -155,6 +155,7 @@ func newApp(e env) *cli.App {
 		},
 		Commands: []*cli.Command{
 			evalCommand(e),
+			generateCommand(e),
 		},
 	}
 	for _, c := range app.Commands {
