@@ -156,6 +156,9 @@ func newApp(e env) *cli.App {
 		Commands: []*cli.Command{
 			evalCommand(e),
 			generateCommand(e),
+			lintCommand(e),
+			rulesCommand(e),
+			explainCommand(e),
 		},
 	}
 	for _, c := range app.Commands {

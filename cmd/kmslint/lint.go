@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kmslint/kmslint/internal/config"
+	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/lint"
+	"github.com/kmslint/kmslint/internal/policy"
+	"github.com/kmslint/kmslint/internal/report"
+)
+
+func lintCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "lint",
+		Usage:     "check key policies (JSON, CloudFormation, Terraform plans) for the AgentCore recommendation workflow",
+		UsageText: "kmslint lint [flags] PATH...   (files, directories, - for stdin)",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "profile", Usage: "requirement profile (default agentcore-recommendation; none = hygiene rules only)"},
+			&cli.StringFlag{Name: "account", Usage: "account `ID` of the recommendations (default: inferred from the policy)"},
+			&cli.StringFlag{Name: "region", Usage: "`REGION` of the recommendations (default: inferred, then AWS_REGION)"},
+			&cli.StringSliceFlag{Name: "caller", Usage: "IAM role/user `ARN` that calls StartRecommendation (default: the principals granted kms:DescribeKey)"},
+			&cli.StringSliceFlag{Name: "identity-policy", Usage: "the callers' IAM policy `FILE`s (for keys that delegate to IAM)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json, sarif, junit or github"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`"},
+			&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "error, warning, info or never"},
+			&cli.StringSliceFlag{Name: "rules", Usage: "extra Rego rules `DIR`"},
+			&cli.StringFlag{Name: "config", Usage: "config `FILE` (default .kmslint.yaml when present)"},
+			&cli.StringSliceFlag{Name: "ignore", Usage: "suppress `RULE[:RESOURCE]`"},
+		},
+		Action: func(c *cli.Context) error { return runLint(c, e) },
+	}
+}
+
+func runLint(c *cli.Context, e env) error {
+	g := globalsOf(c, e)
+	cfg, err := config.Load(c.String("config"), c.IsSet("config"))
+	if err != nil {
+		return inputErr(err)
+	}
+	format := c.String("format")
+	if !validFormat(format, report.Formats()) {
+		return inputErrf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))
+	}
+	failOnText := c.String("fail-on")
+	if !c.IsSet("fail-on") && cfg.FailOn != "" {
+		failOnText = cfg.FailOn
+	}
+	failOn, err := report.ParseFailOn(failOnText)
+	if err != nil {
+		return inputErrf("--fail-on: %v", err)
+	}
+	paths := c.Args().Slice()
+	if len(paths) == 0 {
+		return inputErrf("lint needs at least one PATH (a file, a directory, or - for stdin)")
+	}
+	ignores, err := config.ParseIgnores(append(append([]string(nil), cfg.Ignore...), c.StringSlice("ignore")...))
+	if err != nil {
+		return inputErr(err)
+	}
+
+	profiles := pick(c.StringSlice("profile"), cfg.Profiles)
+	env := lint.Env{
+		Account:       pickOne(c.String("account"), cfg.Account),
+		Region:        pickOne(c.String("region"), cfg.Region),
+		DefaultRegion: e.getenv("AWS_REGION"),
+		Callers:       pick(c.StringSlice("caller"), cfg.Callers),
+	}
+	for _, f := range c.StringSlice("identity-policy") {
+		data, name, err := readInput(f, e)
+		if err != nil {
+			return err
+		}
+		n, err := policy.ParseJSON(name, data)
+		if err != nil {
+			return inputErr(err)
+		}
+		if ip := policy.Build(n, policy.BuildOptions{Identity: true}); !ip.Valid() {
+			pr := ip.Problems[0]
+			return inputErrf("%s:%d:%d: %s", name, pr.Pos.Line, pr.Pos.Col, pr.Message)
+		}
+		env.IdentityPolicies = append(env.IdentityPolicies, lint.IdentityPolicy{Name: name, Node: n})
+	}
+
+	sources := map[string][]byte{}
+	files, skipped, err := input.Walk(paths, input.WalkOptions{
+		Env:   input.Env{AccountID: env.Account, Region: pickOne(env.Region, env.DefaultRegion)},
+		Stdin: teeStdin(e, sources),
+	})
+	if err != nil {
+		return inputErr(err)
+	}
+	if g.verbose {
+		for _, s := range skipped {
+			fmt.Fprintf(e.stderr, "kmslint: skipped %s: %s\n", s.Path, s.Reason)
+		}
+	}
+	var docs []input.Document
+	for _, f := range files {
+		for _, d := range f.Documents {
+			if missing := d.NeedsPseudo; len(missing) > 0 {
+				return inputErrf("%s: %s uses %s: pass --account/--region (the account and region it deploys to)",
+					d.File, d.Resource, strings.Join(missing, ", "))
+			}
+			docs = append(docs, d)
+		}
+		if g.verbose {
+			for _, n := range f.Notes {
+				fmt.Fprintf(e.stderr, "kmslint: %s:%d:%d: note: %s\n", f.Path, n.Pos.Line, n.Pos.Col, n.Message)
+			}
+		}
+	}
+
+	linter, err := lint.New(lint.Options{Profiles: profiles, RuleDirs: c.StringSlice("rules")})
+	if err != nil {
+		return inputErr(err)
+	}
+	findings, err := linter.Lint(context.Background(), docs, env)
+	if err != nil {
+		return inputErr(err)
+	}
+	for i := range findings {
+		if ignores.Match(findings[i].Rule, findings[i].Resource, findings[i].File) {
+			findings[i].Suppressed = true
+		}
+	}
+	rep := report.New(report.KindLint, version)
+	rep.Findings = findings
+	rep.Summary.Files = len(files)
+	rep.Summary.Policies = len(docs)
+	rep.Rules = linter.Rules()
+	rep.Inputs = paths
+	return writeReport(c, e, g, rep, format, failOn, sources)
+}
+
+// writeReport renders the report, to stdout or atomically to --output, and
+// turns findings at or above --fail-on into exit 1.
+func writeReport(c *cli.Context, e env, g globals, rep *report.Report, format string, failOn report.Severity, sources map[string][]byte) error {
+	if g.quiet && format == report.FormatText && len(rep.Findings) == 0 {
+		return nil
+	}
+	opts := report.Options{
+		FailOn:  failOn,
+		Color:   !g.noColor && c.String("output") == "" && isTerminal(e.stdout),
+		Verbose: g.verbose,
+		Source: func(file string) ([]byte, error) {
+			if b, ok := sources[file]; ok {
+				return b, nil
+			}
+			return os.ReadFile(file)
+		},
+	}
+	var buf strings.Builder
+	if err := report.Write(&buf, format, rep, opts); err != nil {
+		return fmt.Errorf("write %s report: %w", format, err)
+	}
+	if err := writeOutput(c.String("output"), []byte(buf.String()), e); err != nil {
+		return err
+	}
+	if rep.ExitCode(failOn) != 0 {
+		return errFindings
+	}
+	return nil
+}
+
+// teeStdin keeps what is read from stdin so the text report can show the
+// offending line of a policy that came from a pipe.
+func teeStdin(e env, sources map[string][]byte) *stdinTee {
+	return &stdinTee{e: e, sources: sources}
+}
+
+type stdinTee struct {
+	e       env
+	sources map[string][]byte
+	buf     []byte
+	done    bool
+}
+
+func (t *stdinTee) Read(p []byte) (int, error) {
+	n, err := t.e.stdin.Read(p)
+	t.buf = append(t.buf, p[:n]...)
+	if err != nil {
+		t.sources[input.StdinName] = t.buf
+	}
+	return n, err
+}
+
+func validFormat(f string, all []string) bool {
+	for _, a := range all {
+		if a == f {
+			return true
+		}
+	}
+	return false
+}
+
+func pick(flag, cfg []string) []string {
+	if len(flag) > 0 {
+		return flag
+	}
+	return cfg
+}
+
+func pickOne(flag, cfg string) string {
+	if flag != "" {
+		return flag
+	}
+	return cfg
+}
+
+func rulesCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:  "rules",
+		Usage: "list the rules (id, severity, profile, title)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			&cli.StringSliceFlag{Name: "rules", Usage: "extra Rego rules `DIR`"},
+		},
+		Action: func(c *cli.Context) error {
+			linter, err := lint.New(lint.Options{RuleDirs: c.StringSlice("rules")})
+			if err != nil {
+				return inputErr(err)
+			}
+			rules := linter.Rules()
+			sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+			switch c.String("format") {
+			case "json":
+				return writeJSON(e.stdout, rules)
+			case "text":
+				for _, r := range rules {
+					fmt.Fprintf(e.stdout, "%-7s %-8s %-25s %s\n", r.ID, r.Severity, r.Profile, r.Title)
+				}
+				return nil
+			}
+			return inputErrf("--format %q: want text or json", c.String("format"))
+		},
+	}
+}
+
+func explainCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "explain",
+		Usage:     "explain one rule: rationale, example, fix",
+		UsageText: "kmslint explain RULE",
+		Flags:     []cli.Flag{&cli.StringSliceFlag{Name: "rules", Usage: "extra Rego rules `DIR`"}},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() != 1 {
+				return inputErrf("explain takes one rule id, e.g. kmslint explain ACR006")
+			}
+			linter, err := lint.New(lint.Options{RuleDirs: c.StringSlice("rules")})
+			if err != nil {
+				return inputErr(err)
+			}
+			id := strings.ToUpper(c.Args().First())
+			doc, ok := linter.Rule(id)
+			if !ok {
+				return inputErrf("unknown rule %q (see kmslint rules)", c.Args().First())
+			}
+			fmt.Fprintf(e.stdout, "%s  %s  (%s, profile %s)\n\n%s\n", doc.ID, doc.Title, doc.Severity, doc.Profile, strings.TrimSpace(doc.Description))
+			if doc.Example != "" {
+				fmt.Fprintf(e.stdout, "\nExample:\n%s\n", indent(strings.TrimSpace(doc.Example), "  "))
+			}
+			if doc.Fix != "" {
+				fmt.Fprintf(e.stdout, "\nFix:\n%s\n", indent(strings.TrimSpace(doc.Fix), "  "))
+			}
+			return nil
+		},
+	}
+}
+
+func indent(s, pfx string) string {
+	return pfx + strings.ReplaceAll(s, "\n", "\n"+pfx)
+}

@@ -1,0 +1,123 @@
+// Package config reads .kmslint.yaml: defaults for lint and audit that a
+// repository keeps next to its templates (profile, account, region, callers,
+// ignores). Unknown keys are errors with their position, so a typo such as
+// "ignores:" does not silently disable a suppression.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultFile is read when --config is not given and it exists.
+const DefaultFile = ".kmslint.yaml"
+
+// Config is the file's content.
+type Config struct {
+	Profiles []string `yaml:"profile"`
+	Account  string   `yaml:"account"`
+	Region   string   `yaml:"region"`
+	Callers  []string `yaml:"callers"`
+	Ignore   []string `yaml:"ignore"`
+	FailOn   string   `yaml:"fail-on"`
+}
+
+// Load reads file; with explicit=false a missing default file is fine.
+func Load(file string, explicit bool) (Config, error) {
+	if file == "" {
+		file = DefaultFile
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return Config{}, nil
+		}
+		return Config{}, fmt.Errorf("%s: %w", file, unwrap(err))
+	}
+	return Parse(file, data)
+}
+
+// Parse decodes a config document strictly.
+func Parse(file string, data []byte) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Config{}, nil // an empty file configures nothing
+		}
+		return Config{}, fmt.Errorf("%s", positioned(file, err))
+	}
+	return c, nil
+}
+
+// positioned turns yaml.v3's "yaml: line N: msg" into "FILE:N:1: msg".
+func positioned(file string, err error) string {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		rest := msg[strings.Index(msg, ":")+1:]
+		return fmt.Sprintf("%s:%d:1: %s", file, line, strings.TrimSpace(rest))
+	}
+	return fmt.Sprintf("%s:1:1: %s", file, msg)
+}
+
+func unwrap(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Ignores are parsed `RULE[:RESOURCE]` suppressions. RESOURCE is a
+// resource name (CloudFormation logical id, Terraform address, key ARN) or a
+// file path glob.
+type Ignores []ignore
+
+type ignore struct {
+	rule, resource string
+}
+
+// ParseIgnores validates suppressions.
+func ParseIgnores(specs []string) (Ignores, error) {
+	var out Ignores
+	for _, s := range specs {
+		rule, res, _ := strings.Cut(strings.TrimSpace(s), ":")
+		rule = strings.ToUpper(rule)
+		if len(rule) != 6 || strings.Trim(rule[3:], "0123456789") != "" {
+			return nil, fmt.Errorf("--ignore %q: want RULE or RULE:RESOURCE, e.g. ACR008 or KMS006:RecommendationKey", s)
+		}
+		out = append(out, ignore{rule: rule, resource: res})
+	}
+	return out, nil
+}
+
+// Match reports whether a finding is suppressed.
+func (ig Ignores) Match(rule, resource, file string) bool {
+	for _, i := range ig {
+		if i.rule != rule {
+			continue
+		}
+		if i.resource == "" || i.resource == resource {
+			return true
+		}
+		if ok, _ := path.Match(i.resource, file); ok {
+			return true
+		}
+	}
+	return false
+}
