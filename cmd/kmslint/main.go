@@ -131,12 +131,7 @@ func newApp(e env) *cli.App {
 		DisableSliceFlagSeparator: true, // context values and ARNs may contain commas
 		Suggest:                   true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run() owns exit codes
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "no-color", Usage: "disable colour (also NO_COLOR)"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only findings and errors"},
-			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more (skipped files, timings)"},
-			&cli.BoolFlag{Name: "version", Usage: "print the version and exit"},
-		},
+		Flags:                     append(globalFlags(), &cli.BoolFlag{Name: "version", Usage: "print the version and exit"}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return inputErr(err)
 		},
@@ -154,17 +149,30 @@ func newApp(e env) *cli.App {
 			return cli.ShowAppHelp(c)
 		},
 		Commands: []*cli.Command{
+			auditCommand(e),
 			evalCommand(e),
 			generateCommand(e),
 			lintCommand(e),
 			rulesCommand(e),
 			explainCommand(e),
+			serveCommand(e),
 		},
 	}
 	for _, c := range app.Commands {
 		oneLineUsageErrors(c)
+		// Global flags work after the command name too (`kmslint lint
+		// --no-color x`), as users type them; lookups search the lineage.
+		c.Flags = append(c.Flags, globalFlags()...)
 	}
 	return app
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "no-color", Usage: "disable colour (also NO_COLOR)"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only findings and errors"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "say more (skipped files, notes)"},
+	}
 }
 
 // oneLineUsageErrors makes a bad flag a one-line error with exit 2 instead

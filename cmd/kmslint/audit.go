@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	awscloudtrail "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/urfave/cli/v2"
+
+	"github.com/kmslint/kmslint/internal/audit"
+	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/cloudtrail"
+	"github.com/kmslint/kmslint/internal/lint"
+	"github.com/kmslint/kmslint/internal/report"
+)
+
+func auditCommand(e env) *cli.Command {
+	return &cli.Command{
+		Name:      "audit",
+		Usage:     "rebuild each recommendation's KMS story from CloudTrail and flag denials, intruders and broken workflows",
+		UsageText: "kmslint audit [flags] [PATH...]   (CloudTrail files, directories in S3 layout, - for stdin)",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "s3", Usage: "read CloudTrail logs under `s3://bucket/prefix`"},
+			&cli.BoolFlag{Name: "lookup", Usage: "read KMS events through CloudTrail LookupEvents (last 90 days)"},
+			&cli.StringFlag{Name: "since", Usage: "only events at or after `TIME` (RFC 3339, YYYY-MM-DD, or a duration ago such as 72h)"},
+			&cli.StringFlag{Name: "until", Usage: "only events at or before `TIME`"},
+			&cli.StringFlag{Name: "policy", Usage: "the key policy `FILE`, to explain denials"},
+			&cli.StringFlag{Name: "key-arn", Usage: "audit only this key `ARN`"},
+			&cli.StringFlag{Name: "account", Usage: "account `ID` of the key (default: from the key ARN in the events)"},
+			&cli.StringFlag{Name: "region", Usage: "`REGION` of the key (default: from the key ARN in the events)"},
+			&cli.StringSliceFlag{Name: "caller", Usage: "IAM role/user `ARN` that calls StartRecommendation; others are flagged (AUD002)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json or sarif"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`"},
+			&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "error, warning, info or never"},
+		},
+		Action: func(c *cli.Context) error { return runAudit(c, e) },
+	}
+}
+
+func runAudit(c *cli.Context, e env) error {
+	g := globalsOf(c, e)
+	format := c.String("format")
+	if format != report.FormatText && format != report.FormatJSON && format != report.FormatSARIF {
+		return inputErrf("--format %q: want text, json or sarif", format)
+	}
+	failOn, err := report.ParseFailOn(c.String("fail-on"))
+	if err != nil {
+		return inputErrf("--fail-on: %v", err)
+	}
+	now := time.Now()
+	filter := cloudtrail.DefaultFilter()
+	if filter.Since, err = parseWhen(c.String("since"), now); err != nil {
+		return inputErrf("--since: %v", err)
+	}
+	if filter.Until, err = parseWhen(c.String("until"), now); err != nil {
+		return inputErrf("--until: %v", err)
+	}
+	if !filter.Since.IsZero() && !filter.Until.IsZero() && filter.Until.Before(filter.Since) {
+		return inputErrf("--until %s is before --since %s", c.String("until"), c.String("since"))
+	}
+	in := cloudtrail.Inputs{Paths: c.Args().Slice(), S3: c.StringSlice("s3")}
+	if len(in.Paths) == 0 && len(in.S3) == 0 && !c.Bool("lookup") {
+		return inputErrf("audit needs CloudTrail input: PATH..., --s3 s3://bucket/prefix or --lookup")
+	}
+	keyARN := c.String("key-arn")
+	opts := audit.Options{Account: c.String("account"), Region: c.String("region"), KeyARN: keyARN, Callers: c.StringSlice("caller")}
+	if keyARN != "" {
+		parts := strings.SplitN(keyARN, ":", 6)
+		if len(parts) != 6 || parts[0] != "arn" || parts[2] != "kms" {
+			return inputErrf("--key-arn %q: want arn:aws:kms:REGION:ACCOUNT:key/ID", keyARN)
+		}
+		opts.Region = pickOne(opts.Region, parts[3])
+		opts.Account = pickOne(opts.Account, parts[4])
+	}
+	for _, cl := range opts.Callers {
+		if _, err := authz.ParsePrincipal(cl); err != nil || !strings.HasPrefix(cl, "arn:") {
+			return inputErrf("--caller %q: want an IAM role or user ARN", cl)
+		}
+	}
+	if f := c.String("policy"); f != "" {
+		p, err := readPolicy(f, e, false)
+		if err != nil {
+			return err
+		}
+		eng := &authz.Engine{KeyAccount: opts.Account}
+		if eng.Key, err = authz.Compile("key policy", p); err != nil {
+			return inputErr(err)
+		}
+		opts.Policy = eng
+	}
+	linter, err := lint.New(lint.Options{})
+	if err != nil {
+		return fmt.Errorf("load lint rules for AUD006: %w", err)
+	}
+	opts.Linter = linter
+
+	ctx := context.Background()
+	if len(in.S3) > 0 || c.Bool("lookup") {
+		cfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return inputErrf("AWS configuration: %v", err)
+		}
+		if opts.Region != "" && cfg.Region == "" {
+			cfg.Region = opts.Region
+		}
+		if len(in.S3) > 0 {
+			in.S3Client = s3.NewFromConfig(cfg)
+		}
+		if c.Bool("lookup") {
+			lcfg := cfg.Copy()
+			if opts.Region != "" {
+				// LookupEvents reads one region's events: the key's.
+				lcfg.Region = opts.Region
+			}
+			in.Lookup = &cloudtrail.Lookup{Client: awscloudtrail.NewFromConfig(lcfg)}
+		}
+	}
+
+	a := audit.New(opts)
+	ropts := cloudtrail.Options{Filter: filter, Stdin: e.stdin}
+	if g.verbose {
+		ropts.Skipped = func(name, reason string) { fmt.Fprintf(e.stderr, "kmslint: skipped %s: %s\n", name, reason) }
+	}
+	progress := format == report.FormatText && !g.quiet && isTerminal(e.stderr)
+	if progress {
+		ropts.Progress = func(read, total int64) {
+			fmt.Fprintf(e.stderr, "\rreading CloudTrail: %s of %s", mib(read), mib(total))
+		}
+	}
+	res, err := cloudtrail.Read(ctx, in, ropts, func(ev *cloudtrail.Event) error {
+		a.Add(ev)
+		return nil
+	})
+	if progress {
+		fmt.Fprint(e.stderr, "\r\033[K")
+	}
+	if err != nil {
+		return inputErr(err)
+	}
+	var unreadable []string
+	for i := range res.Errors {
+		ie := &res.Errors[i]
+		fmt.Fprintf(e.stderr, "kmslint: warning: %s\n", audit.NewInputErrors(res.Errors[i:i+1])[0].String())
+		if ie.Unreadable {
+			unreadable = append(unreadable, ie.Source)
+		}
+	}
+	out, err := a.Finish(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	rep := report.New(report.KindAudit, version)
+	rep.Findings = out.Findings
+	rep.Timelines = out.Timelines
+	rep.InputErrors = audit.NewInputErrors(res.Errors)
+	rep.Summary = report.Summary{
+		Files: res.Stats.Files, Records: res.Stats.Records, KMSEvents: res.Stats.Matched,
+		Recommendations: len(out.Timelines),
+	}
+	rep.Rules = append(audit.Rules(), linter.Rules()...)
+	rep.Inputs = in.Paths
+	if err := writeReport(c, e, g, rep, format, failOn, nil); err != nil && !errors.Is(err, errFindings) {
+		return err
+	} else if len(unreadable) > 0 {
+		// The report is written for what could be read; a named input that
+		// could not be read at all is still a usage error.
+		return inputErrf("could not read %s", strings.Join(unreadable, ", "))
+	} else {
+		return err
+	}
+}
+
+// parseWhen reads --since/--until: RFC 3339, a date, or a duration ago.
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want RFC 3339 (2026-01-02T15:04:05Z), a date (2026-01-02) or a duration ago (72h)", s)
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }

@@ -1,0 +1,226 @@
+package lint
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/kmslint/kmslint/internal/agentcore"
+	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/policy"
+)
+
+// inferred is what Lint learnt about one document's environment.
+type inferred struct {
+	account, region string
+	callers         []string
+	callersInferred bool
+}
+
+// inferAccount finds the account of the recommendations in a policy.
+// Recommendation ARNs and aws:SourceAccount name it most directly; principals
+// and other ARNs only when those are silent, because a key policy often names
+// a second account's auditor or admin role but its recommendations live in
+// one account.
+func inferAccount(p *policy.Policy) (string, error) {
+	strong, weak := map[string]bool{}, map[string]bool{}
+	addARN := func(set map[string]bool, s string) {
+		parts := strings.SplitN(s, ":", 6)
+		if len(parts) == 6 && parts[0] == "arn" && isAccount(parts[4]) {
+			set[parts[4]] = true
+		}
+	}
+	for _, st := range p.Statements {
+		for _, pr := range []*policy.Principals{st.Principal, st.NotPrincipal} {
+			if pr == nil {
+				continue
+			}
+			for _, e := range pr.Entries {
+				if e.Type != policy.PrincipalAWS {
+					continue
+				}
+				if isAccount(e.Value) {
+					weak[e.Value] = true
+				}
+				addARN(weak, e.Value)
+			}
+		}
+		for _, c := range st.Conditions {
+			key := strings.ToLower(c.Key)
+			for _, v := range c.Values {
+				switch {
+				case key == "aws:sourceaccount" && isAccount(v):
+					strong[v] = true
+				case isRecommendationPattern(v):
+					addARN(strong, v)
+				case isAccount(v) && (key == "kms:calleraccount" || key == "aws:principalaccount" || key == "aws:resourceaccount"):
+					weak[v] = true
+				default:
+					addARN(weak, v)
+				}
+			}
+		}
+	}
+	for _, set := range []map[string]bool{strong, weak} {
+		switch len(set) {
+		case 0:
+			continue
+		case 1:
+			for a := range set {
+				return a, nil
+			}
+		default:
+			return "", fmt.Errorf("the policy names several accounts (%s): give the recommendations' account with --account", strings.Join(keys(set), ", "))
+		}
+	}
+	return "", fmt.Errorf("no account found in the policy's ARNs or conditions: give the recommendations' account with --account")
+}
+
+// inferRegion reads the region from recommendation ARN patterns and
+// kms:ViaService values (service.REGION.amazonaws.com).
+func inferRegion(p *policy.Policy, fallback string) (string, error) {
+	set := map[string]bool{}
+	for _, st := range p.Statements {
+		for _, c := range st.Conditions {
+			key := strings.ToLower(c.Key)
+			for _, v := range c.Values {
+				if isRecommendationPattern(v) {
+					if r := strings.SplitN(v, ":", 6)[3]; isRegion(r) {
+						set[r] = true
+					}
+				}
+				if key == "kms:viaservice" {
+					parts := strings.Split(v, ".")
+					if len(parts) == 4 && parts[2] == "amazonaws" && isRegion(parts[1]) {
+						set[parts[1]] = true
+					}
+				}
+			}
+		}
+	}
+	switch len(set) {
+	case 1:
+		for r := range set {
+			return r, nil
+		}
+	case 0:
+		if fallback != "" {
+			return fallback, nil
+		}
+		return "", fmt.Errorf("no region found in the policy's recommendation ARNs or kms:ViaService values and AWS_REGION is not set: give the recommendations' region with --region")
+	}
+	return "", fmt.Errorf("the policy names several regions (%s): give the recommendations' region with --region", strings.Join(keys(set), ", "))
+}
+
+// inferCallers finds the IAM users and roles the policy means as callers:
+// those granted kms:DescribeKey (conditions aside: a caller whose DescribeKey
+// grant can never apply is exactly what ACR001 reports), or granted
+// GenerateDataKey/Decrypt without DescribeKey (ACR001 again). A principal
+// granted DescribeKey together with key administration (PutKeyPolicy or
+// ScheduleKeyDeletion) but no GenerateDataKey/Decrypt is a key
+// administrator (the default key policy's "Describe*"), not a caller.
+// Account roots and "*" are never callers.
+func inferCallers(p *policy.Policy) []string {
+	type grant struct{ describe, crypto, admin bool }
+	g := map[string]*grant{}
+	var order []string
+	for _, st := range p.Statements {
+		if st.Effect != policy.Allow || st.Principal == nil || st.Action == nil {
+			continue
+		}
+		var gr grant
+		for _, a := range st.Action.Values {
+			for _, m := range kmsActionMatches(a) {
+				switch m {
+				case "kms:DescribeKey":
+					gr.describe = true
+				case "kms:GenerateDataKey", "kms:Decrypt":
+					gr.crypto = true
+				case "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion":
+					gr.admin = true
+				}
+			}
+		}
+		if !gr.describe && !gr.crypto {
+			continue
+		}
+		for _, e := range st.Principal.Entries {
+			if e.Type != policy.PrincipalAWS || strings.Contains(e.Value, "*") {
+				continue
+			}
+			pr, err := authz.ParsePrincipal(e.Value)
+			if err != nil {
+				continue
+			}
+			switch pr.Kind {
+			case authz.IAMUser, authz.IAMRole, authz.AssumedRole:
+			default:
+				continue
+			}
+			cur, ok := g[e.Value]
+			if !ok {
+				cur = &grant{}
+				g[e.Value] = cur
+				order = append(order, e.Value)
+			}
+			cur.describe = cur.describe || gr.describe
+			cur.crypto = cur.crypto || gr.crypto
+			cur.admin = cur.admin || gr.admin
+		}
+	}
+	var out []string
+	for _, c := range order {
+		gr := g[c]
+		if gr.admin && !gr.crypto {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isRecommendationPattern(v string) bool {
+	parts := strings.SplitN(v, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[2] == "bedrock-agentcore" && strings.HasPrefix(parts[5], "recommendation/")
+}
+
+func isAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isRegion accepts the shape of a region name (us-east-1, us-gov-west-1),
+// never a pattern.
+func isRegion(s string) bool {
+	if s == "" || strings.ContainsAny(s, "*?$") {
+		return false
+	}
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	last := parts[len(parts)-1]
+	for _, r := range last {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return last != "" && agentcore.PartitionOf(s) != ""
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,71 @@
+package lint
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kmslint/kmslint/internal/policy"
+)
+
+func mustPolicy(t *testing.T, src string) *policy.Policy {
+	t.Helper()
+	p, err := policy.ParseKeyPolicy("p.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const stmtRole = `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/R"},"Action":"kms:DescribeKey","Resource":"*"}`
+
+func TestInfer(t *testing.T) {
+	for _, tc := range []struct {
+		name, stmts     string
+		account, region string
+		accErr, regErr  string
+		callers         string
+		fallbackRegion  string
+	}{
+		{name: "role and recommendation pattern",
+			stmts:   stmtRole + `,{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:bedrock-agentcore:eu-west-1:111122223333:recommendation/*"}}}`,
+			account: "111122223333", region: "eu-west-1", callers: "arn:aws:iam::111122223333:role/R"},
+		{name: "source account wins over a foreign auditor",
+			stmts:   stmtRole + `,{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Audit"},"Action":"kms:GetKeyPolicy","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}`,
+			account: "111122223333", fallbackRegion: "us-west-2", region: "us-west-2", callers: "arn:aws:iam::111122223333:role/R"},
+		{name: "two accounts are ambiguous",
+			stmts:  stmtRole + `,{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Other"},"Action":"kms:DescribeKey","Resource":"*"}`,
+			accErr: "--account", regErr: "--region", callers: "arn:aws:iam::111122223333:role/R,arn:aws:iam::444455556666:role/Other"},
+		{name: "via service gives the region",
+			stmts:   strings.Replace(stmtRole, `"Resource":"*"`, `"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"bedrock-agentcore.ap-south-1.amazonaws.com"}}`, 1),
+			account: "111122223333", region: "ap-south-1", callers: "arn:aws:iam::111122223333:role/R"},
+		{name: "admins and root are not callers",
+			stmts:   `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/Admin"},"Action":["kms:Describe*","kms:Put*","kms:ScheduleKeyDeletion"],"Resource":"*"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/U"},"Action":"kms:Decrypt","Resource":"*"}`,
+			account: "111122223333", regErr: "--region", callers: "arn:aws:iam::111122223333:user/U"},
+		{name: "nothing to infer from",
+			stmts:  `{"Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}`,
+			accErr: "--account", regErr: "AWS_REGION"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustPolicy(t, `{"Version":"2012-10-17","Statement":[`+tc.stmts+`]}`)
+			a, err := inferAccount(p)
+			if tc.accErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.accErr) {
+					t.Errorf("account error = %v, want %q", err, tc.accErr)
+				}
+			} else if err != nil || a != tc.account {
+				t.Errorf("account = %q, %v; want %q", a, err, tc.account)
+			}
+			r, err := inferRegion(p, tc.fallbackRegion)
+			if tc.regErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.regErr) {
+					t.Errorf("region error = %v, want %q", err, tc.regErr)
+				}
+			} else if err != nil || r != tc.region {
+				t.Errorf("region = %q, %v; want %q", r, err, tc.region)
+			}
+			if got := strings.Join(inferCallers(p), ","); got != tc.callers {
+				t.Errorf("callers = %q, want %q", got, tc.callers)
+			}
+		})
+	}
+}

@@ -1,0 +1,495 @@
+// Package lint runs kmslint's Rego rules over key policies. It embeds OPA as
+// a library, gives the rules built-in functions backed by the authorization
+// engine (internal/authz) and the AgentCore request model
+// (internal/agentcore), infers the environment a policy is meant for, and
+// turns what the rules find into report.Findings located in the user's file.
+package lint
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/kmslint/kmslint/internal/agentcore"
+	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/policy"
+	"github.com/kmslint/kmslint/internal/report"
+	"github.com/kmslint/kmslint/rules"
+)
+
+// ProfileRecommendation is the default requirement profile.
+const ProfileRecommendation = "agentcore-recommendation"
+
+// Options configure a Linter.
+type Options struct {
+	// Profiles are the requirement profiles to check. nil means the default
+	// (agentcore-recommendation); "none" alone means hygiene rules only.
+	Profiles []string
+	// RuleDirs hold extra rules (`--rules DIR`), same conventions as the
+	// built-in ones; their _test.rego files are ignored by Lint.
+	RuleDirs []string
+	// Parallel is how many documents are evaluated at once; 0 means
+	// GOMAXPROCS.
+	Parallel int
+}
+
+// Env is where the recommendations live, from flags and configuration.
+// Empty fields are inferred per document.
+type Env struct {
+	Account string
+	Region  string
+	// DefaultRegion (AWS_REGION) is used when the region is neither given
+	// nor inferable from the policy.
+	DefaultRegion string
+	// Callers are IAM role or user ARNs that call StartRecommendation.
+	Callers []string
+	// KeyARN of a live key; a placeholder key in the account otherwise.
+	KeyARN string
+	// IdentityPolicies are the callers' IAM policies (--identity-policy).
+	IdentityPolicies []IdentityPolicy
+	// Key describes a live key (--key-arn); nil for files.
+	Key *LiveKey
+}
+
+// IdentityPolicy is an IAM identity policy file.
+type IdentityPolicy struct {
+	Name string
+	Node *policy.Node
+}
+
+// LiveKey is what DescribeKey says about a live key (ACR009-ACR011).
+type LiveKey struct {
+	ARN      string
+	KeySpec  string
+	KeyUsage string
+	KeyState string
+	Region   string
+}
+
+// Linter holds the compiled rules. It is safe for concurrent use.
+type Linter struct {
+	query    rego.PreparedEvalQuery
+	vars     []string // query variable per rule, parallel to docs
+	docs     []RuleDoc
+	profiles []string
+	parallel int
+	b        *builtins
+}
+
+// New compiles the built-in rules and those of opts.RuleDirs once.
+func New(opts Options) (*Linter, error) {
+	return newLinter(context.Background(), opts, rules.FS)
+}
+
+func newLinter(ctx context.Context, opts Options, builtin fs.FS) (*Linter, error) {
+	b, err := newBuiltins()
+	if err != nil {
+		return nil, err
+	}
+	l := &Linter{b: b, parallel: opts.Parallel, profiles: profiles(opts.Profiles)}
+	if l.parallel <= 0 {
+		l.parallel = runtime.GOMAXPROCS(0)
+	}
+	srcs, _, err := readRules(builtin, "rules")
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range opts.RuleDirs {
+		s, _, err := readRules(dirFS(dir), dir)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, s...)
+	}
+	ropts := []func(*rego.Rego){}
+	seen := map[string]string{}
+	for _, s := range srcs {
+		m, err := parseModule(s)
+		if err != nil {
+			return nil, err
+		}
+		d, err := ruleDoc(m, s.name)
+		if err != nil {
+			return nil, err
+		}
+		if prev, dup := seen[d.ID]; dup {
+			return nil, fmt.Errorf("rule %s: id %s already defined in %s", s.name, d.ID, prev)
+		}
+		seen[d.ID] = s.name
+		l.docs = append(l.docs, d)
+		ropts = append(ropts, rego.ParsedModule(m))
+	}
+	sortDocs(l.docs)
+	var q []string
+	for i, d := range l.docs {
+		v := fmt.Sprintf("r%d", i)
+		l.vars = append(l.vars, v)
+		q = append(q, fmt.Sprintf("%s = data.%s.findings", v, d.Package))
+	}
+	if len(q) == 0 {
+		return nil, fmt.Errorf("no rules")
+	}
+	ropts = append(ropts, rego.Query(strings.Join(q, "; ")), rego.SetRegoVersion(ast.RegoV1))
+	ropts = append(ropts, b.options()...)
+	pq, err := rego.New(ropts...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("compile rules: %w", err)
+	}
+	l.query = pq
+	return l, nil
+}
+
+func profiles(p []string) []string {
+	if p == nil {
+		return []string{ProfileRecommendation}
+	}
+	var out []string
+	for _, s := range p {
+		if s != "none" && s != "" {
+			out = append(out, s)
+		}
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// Rules describes the loaded rules, sorted by id.
+func (l *Linter) Rules() []report.RuleMeta {
+	out := make([]report.RuleMeta, len(l.docs))
+	for i, d := range l.docs {
+		out[i] = d.RuleMeta
+	}
+	return out
+}
+
+// Rule returns one rule's documentation, for `kmslint explain`.
+func (l *Linter) Rule(id string) (RuleDoc, bool) {
+	for _, d := range l.docs {
+		if strings.EqualFold(d.ID, id) {
+			return d, true
+		}
+	}
+	return RuleDoc{}, false
+}
+
+// Lint checks every document. The error is an input error (an identity
+// policy that is not valid, an environment that cannot be inferred: exit 2)
+// or an evaluation failure; findings of rules that ran are not returned then.
+func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]report.Finding, error) {
+	idVal, idPols, err := l.identity(env.IdentityPolicies)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]report.Finding, len(docs))
+	errs := make([]error, len(docs))
+	sem := make(chan struct{}, l.parallel)
+	var wg sync.WaitGroup
+	for i := range docs {
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i], errs[i] = l.lintDoc(ctx, &docs[i], env, idVal, idPols)
+		}(i)
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var all []report.Finding
+	for i := range docs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		all = append(all, out[i]...)
+	}
+	return all, nil
+}
+
+func (l *Linter) identity(ids []IdentityPolicy) (ast.Value, []*authz.Policy, error) {
+	arr := ast.NewArray()
+	var pols []*authz.Policy
+	for _, id := range ids {
+		p := policy.Build(id.Node, policy.BuildOptions{Identity: true})
+		for _, pr := range p.Problems {
+			if pr.Rule == policy.RuleInvalid {
+				return nil, nil, &input.Error{File: id.Name, Pos: pr.Pos, Msg: "invalid identity policy: " + pr.Message}
+			}
+		}
+		cp, err := authz.Compile(id.Name, p)
+		if err != nil {
+			return nil, nil, &input.Error{File: id.Name, Msg: err.Error()}
+		}
+		pols = append(pols, cp)
+		arr = arr.Append(ast.NewTerm(nodeValue(id.Node)))
+	}
+	return arr, pols, nil
+}
+
+func (l *Linter) hasProfile(p string) bool {
+	for _, s := range l.profiles {
+		if s == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVal ast.Value, idPols []*authz.Policy) ([]report.Finding, error) {
+	if doc.Policy == nil {
+		return nil, fmt.Errorf("%s: document without a policy", doc.File)
+	}
+	pol := policy.Build(doc.Policy, policy.BuildOptions{})
+	pol.Size = doc.Size
+	if doc.Size > policy.MaxKeyPolicyBytes {
+		// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
+		pol.Problems = append(pol.Problems, policy.Problem{
+			Rule: policy.RuleTooLarge, Pos: doc.Policy.Pos, Statement: -1,
+			Message: fmt.Sprintf("key policy is %d bytes; KMS allows at most %d", doc.Size, policy.MaxKeyPolicyBytes),
+		})
+	}
+	inf, err := l.resolveEnv(doc, pol, env)
+	if err != nil {
+		return nil, err
+	}
+	policyVal := nodeValue(doc.Policy)
+	in := l.inputValue(doc, pol, policyVal, inf, env, idVal)
+	st := &docState{policyVal: policyVal, identVal: idVal, identity: idPols}
+	if env, ok := in.(ast.Object); ok {
+		if t := env.Get(ast.StringTerm("env")); t != nil {
+			st.envVal = t.Value
+		}
+	}
+	st.key, st.keyErr = authz.Compile("key policy", pol)
+	rs, err := l.query.Eval(withDoc(ctx, st), rego.EvalParsedInput(in))
+	if err != nil {
+		return nil, fmt.Errorf("%s: evaluate rules: %w", doc.File, err)
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("%s: evaluate rules: no result", doc.File)
+	}
+	var out []report.Finding
+	for i, v := range l.vars {
+		set, _ := rs[0].Bindings[v].([]any)
+		for _, raw := range set {
+			f, err := l.finding(l.docs[i], raw, doc, pol)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return report.Compare(out[i], out[j]) < 0 })
+	return out, nil
+}
+
+// resolveEnv fills what flags did not give. Inference failure is an input
+// error only when a profile needs the value; hygiene rules run without.
+func (l *Linter) resolveEnv(doc *input.Document, pol *policy.Policy, env Env) (inferred, error) {
+	inf := inferred{account: env.Account, region: env.Region, callers: env.Callers}
+	need := len(l.profiles) > 0 && pol.Valid()
+	wrap := func(err error) error {
+		return &input.Error{File: doc.File, Pos: doc.Policy.Pos, Msg: err.Error()}
+	}
+	if inf.account == "" {
+		a, err := inferAccount(pol)
+		if err != nil && need {
+			return inf, wrap(err)
+		}
+		inf.account = a
+	}
+	if inf.region == "" {
+		r, err := inferRegion(pol, env.DefaultRegion)
+		if err != nil && need {
+			return inf, wrap(err)
+		}
+		inf.region = r
+	}
+	if env.Callers == nil {
+		inf.callers, inf.callersInferred = inferCallers(pol), true
+	}
+	return inf, nil
+}
+
+func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal ast.Value, inf inferred, env Env, idVal ast.Value) ast.Value {
+	stmts := make([]*ast.Term, 0, len(pol.Statements))
+	for _, s := range pol.Statements {
+		stmts = append(stmts, ast.ObjectTerm(
+			ast.Item(ast.StringTerm("index"), ast.IntNumberTerm(s.Index)),
+			ast.Item(ast.StringTerm("sid"), ast.StringTerm(s.Label())),
+			ast.Item(ast.StringTerm("line"), ast.IntNumberTerm(s.Pos.Line)),
+			ast.Item(ast.StringTerm("column"), ast.IntNumberTerm(s.Pos.Col)),
+		))
+	}
+	probs := make([]*ast.Term, 0, len(pol.Problems))
+	for _, p := range pol.Problems {
+		probs = append(probs, ast.ObjectTerm(
+			ast.Item(ast.StringTerm("rule"), ast.StringTerm(p.Rule)),
+			ast.Item(ast.StringTerm("message"), ast.StringTerm(p.Message)),
+			ast.Item(ast.StringTerm("line"), ast.IntNumberTerm(p.Pos.Line)),
+			ast.Item(ast.StringTerm("column"), ast.IntNumberTerm(p.Pos.Col)),
+			ast.Item(ast.StringTerm("statement"), ast.IntNumberTerm(p.Statement)),
+		))
+	}
+	keyARN := env.KeyARN
+	if keyARN == "" && env.Key != nil {
+		keyARN = env.Key.ARN
+	}
+	if keyARN == "" && inf.account != "" && inf.region != "" {
+		keyARN = agentcore.Env{Account: inf.account, Region: inf.region}.Key()
+	}
+	callers := make([]*ast.Term, 0, len(inf.callers))
+	for _, c := range inf.callers {
+		callers = append(callers, ast.StringTerm(c))
+	}
+	profs := make([]*ast.Term, 0, len(l.profiles))
+	for _, p := range l.profiles {
+		profs = append(profs, ast.StringTerm(p))
+	}
+	envObj := ast.ObjectTerm(
+		ast.Item(ast.StringTerm("account"), ast.StringTerm(inf.account)),
+		ast.Item(ast.StringTerm("region"), ast.StringTerm(inf.region)),
+		ast.Item(ast.StringTerm("key_arn"), ast.StringTerm(keyARN)),
+		ast.Item(ast.StringTerm("callers"), ast.ArrayTerm(callers...)),
+		ast.Item(ast.StringTerm("callers_inferred"), ast.BooleanTerm(inf.callersInferred)),
+		ast.Item(ast.StringTerm("profiles"), ast.ArrayTerm(profs...)),
+	)
+	items := [][2]*ast.Term{
+		ast.Item(ast.StringTerm("file"), ast.StringTerm(doc.File)),
+		ast.Item(ast.StringTerm("resource"), ast.StringTerm(doc.Resource)),
+		ast.Item(ast.StringTerm("format"), ast.StringTerm(string(doc.Format))),
+		ast.Item(ast.StringTerm("policy"), ast.NewTerm(policyVal)),
+		ast.Item(ast.StringTerm("statements"), ast.ArrayTerm(stmts...)),
+		ast.Item(ast.StringTerm("problems"), ast.ArrayTerm(probs...)),
+		ast.Item(ast.StringTerm("size"), ast.IntNumberTerm(doc.Size)),
+		ast.Item(ast.StringTerm("env"), envObj),
+		ast.Item(ast.StringTerm("identity_policies"), ast.NewTerm(idVal)),
+	}
+	if env.Key != nil {
+		items = append(items, ast.Item(ast.StringTerm("key"), ast.ObjectTerm(
+			ast.Item(ast.StringTerm("arn"), ast.StringTerm(env.Key.ARN)),
+			ast.Item(ast.StringTerm("key_spec"), ast.StringTerm(env.Key.KeySpec)),
+			ast.Item(ast.StringTerm("key_usage"), ast.StringTerm(env.Key.KeyUsage)),
+			ast.Item(ast.StringTerm("key_state"), ast.StringTerm(env.Key.KeyState)),
+			ast.Item(ast.StringTerm("region"), ast.StringTerm(env.Key.Region)),
+		)))
+	}
+	return ast.NewObject(items...)
+}
+
+// nodeValue converts a parsed policy to an OPA value directly (no JSON
+// round trip). A duplicated key keeps its first occurrence, as policy.Build
+// does, so the rules and the engine see the same policy.
+func nodeValue(n *policy.Node) ast.Value {
+	if n == nil {
+		return ast.Null{}
+	}
+	switch n.Kind {
+	case policy.KindBool:
+		return ast.Boolean(n.Bool)
+	case policy.KindNumber:
+		return ast.Number(n.Str)
+	case policy.KindString:
+		return ast.String(n.Str)
+	case policy.KindArray:
+		terms := make([]*ast.Term, len(n.Items))
+		for i, it := range n.Items {
+			terms[i] = ast.NewTerm(nodeValue(it))
+		}
+		return ast.NewArray(terms...)
+	case policy.KindObject:
+		obj := ast.NewObject()
+		for _, f := range n.Fields {
+			k := ast.StringTerm(f.Key)
+			if obj.Get(k) == nil {
+				obj.Insert(k, ast.NewTerm(nodeValue(f.Value)))
+			}
+		}
+		return obj
+	}
+	return ast.Null{}
+}
+
+// finding converts one element of a rule's findings set. The rule says
+// which statement; the position comes from the parsed document, so it
+// points into the file the user gave (inside a template too).
+func (l *Linter) finding(d RuleDoc, raw any, doc *input.Document, pol *policy.Policy) (report.Finding, error) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return report.Finding{}, fmt.Errorf("rule %s: finding is not an object: %v", d.ID, raw)
+	}
+	msg, _ := m["message"].(string)
+	if msg == "" {
+		return report.Finding{}, fmt.Errorf("rule %s: finding without a message", d.ID)
+	}
+	f := report.Finding{Rule: d.ID, Severity: d.Severity, Title: d.Title, Message: msg, File: doc.File, Resource: doc.Resource}
+	if r, ok := m["resource"].(string); ok && r != "" {
+		f.Resource = r
+	}
+	pos := doc.Policy.Pos
+	if idx, ok := intOf(m["statement"]); ok && idx >= 0 && idx < len(pol.Statements) {
+		st := pol.Statements[idx]
+		pos, f.Statement = st.Pos, st.Label()
+	}
+	f.Line, f.Column = pos.Line, pos.Col
+	if ev, ok := m["evidence"].(map[string]any); ok {
+		f.Evidence = evidence(ev)
+	}
+	return f, nil
+}
+
+func intOf(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case float64:
+		return int(n), n == float64(int(n))
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return int(i), err == nil
+	}
+	return 0, false
+}
+
+func evidence(m map[string]any) *report.Evidence {
+	s := func(k string) string { v, _ := m[k].(string); return v }
+	e := &report.Evidence{Principal: s("principal"), Action: s("action"), Decision: s("decision"), Context: map[string]report.ContextValue{}}
+	if c, ok := m["context"].(map[string]any); ok {
+		for k, v := range c {
+			switch vv := v.(type) {
+			case string:
+				e.Context[k] = report.Single(vv)
+			case []any:
+				vals := make([]string, 0, len(vv))
+				for _, x := range vv {
+					vals = append(vals, fmt.Sprint(x))
+				}
+				e.Context[k] = report.Multi(vals...)
+			default:
+				e.Context[k] = report.Single(fmt.Sprint(vv))
+			}
+		}
+	}
+	if l, ok := m["statements"].([]any); ok {
+		for _, x := range l {
+			e.Statements = append(e.Statements, fmt.Sprint(x))
+		}
+	}
+	return e
+}

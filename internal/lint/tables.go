@@ -1,0 +1,171 @@
+package lint
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/kmslint/kmslint/internal/authz"
+)
+
+// kmsActions are the IAM actions of AWS KMS. ReEncrypt is authorized as
+// ReEncryptFrom and ReEncryptTo; SynchronizeMultiRegionKey is permission-only.
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_Operations.html
+var kmsActions = []string{
+	"CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore", "CreateGrant",
+	"CreateKey", "Decrypt", "DeleteAlias", "DeleteCustomKeyStore", "DeleteImportedKeyMaterial",
+	"DeriveSharedSecret", "DescribeCustomKeyStores", "DescribeKey", "DisableKey", "DisableKeyRotation",
+	"DisconnectCustomKeyStore", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
+	"GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext",
+	"GenerateMac", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport",
+	"GetPublicKey", "ImportKeyMaterial", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeyRotations",
+	"ListKeys", "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy", "ReEncryptFrom", "ReEncryptTo",
+	"ReplicateKey", "RetireGrant", "RevokeGrant", "RotateKeyOnDemand", "ScheduleKeyDeletion", "Sign",
+	"SynchronizeMultiRegionKey", "TagResource", "UntagResource", "UpdateAlias", "UpdateCustomKeyStore",
+	"UpdateKeyDescription", "UpdatePrimaryRegion", "Verify", "VerifyMac",
+}
+
+// kmsActionMatches expands an Action pattern against the table. IAM action
+// names are case-insensitive and take * and ? wildcards; a pattern of another
+// service matches nothing here.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
+func kmsActionMatches(pattern string) []string {
+	var out []string
+	for _, a := range kmsActions {
+		if globMatch(strings.ToLower(pattern), "kms:"+strings.ToLower(a)) {
+			out = append(out, "kms:"+a)
+		}
+	}
+	return out
+}
+
+// globMatch matches s against p where * is any run and ? one character.
+func globMatch(p, s string) bool {
+	px, sx := 0, 0
+	star, mark := -1, 0
+	for sx < len(s) {
+		switch {
+		case px < len(p) && (p[px] == '?' || p[px] == s[sx]):
+			px++
+			sx++
+		case px < len(p) && p[px] == '*':
+			star, mark = px, sx
+			px++
+		case star >= 0:
+			px = star + 1
+			mark++
+			sx = mark
+		default:
+			return false
+		}
+	}
+	for px < len(p) && p[px] == '*' {
+		px++
+	}
+	return px == len(p)
+}
+
+type condKey struct {
+	multi bool
+	kms   bool
+}
+
+// conditionKeys are the condition keys a request to KMS can carry: the
+// global keys
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+// and the KMS keys
+// https://docs.aws.amazon.com/kms/latest/developerguide/policy-conditions.html
+// (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+// Names are lower-case: condition key names are case-insensitive.
+var conditionKeys = func() map[string]condKey {
+	m := map[string]condKey{}
+	single := []string{
+		"aws:CalledViaFirst", "aws:CalledViaLast", "aws:CurrentTime", "aws:EpochTime",
+		"aws:FederatedProvider", "aws:MultiFactorAuthAge", "aws:MultiFactorAuthPresent",
+		"aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalIsAWSService", "aws:PrincipalOrgID",
+		"aws:PrincipalServiceName", "aws:PrincipalType", "aws:RequestedRegion", "aws:ResourceAccount",
+		"aws:ResourceOrgID", "aws:SecureTransport", "aws:SourceAccount", "aws:SourceArn",
+		"aws:SourceIdentity", "aws:SourceIp", "aws:SourceOrgID", "aws:SourceVpc", "aws:SourceVpce",
+		"aws:SourceVpcArn", "aws:TokenIssueTime", "aws:UserAgent", "aws:userid", "aws:username",
+		"aws:ViaAWSService", "aws:VpcSourceIp", "aws:Ec2InstanceSourceVpc",
+		"aws:Ec2InstanceSourcePrivateIPv4", "aws:Referer", "aws:AssumedRoot", "aws:VpceAccount",
+		"aws:VpceOrgID", "aws:IsMcpServiceAction",
+	}
+	multi := []string{
+		"aws:CalledVia", "aws:PrincipalOrgPaths", "aws:PrincipalServiceNamesList",
+		"aws:ResourceOrgPaths", "aws:SourceOrgPaths", "aws:TagKeys", "aws:VpceOrgPaths",
+	}
+	kmsSingle := []string{
+		"kms:BypassPolicyLockoutSafetyCheck", "kms:CallerAccount", "kms:CustomerMasterKeySpec",
+		"kms:CustomerMasterKeyUsage", "kms:DataKeyPairSpec", "kms:EncryptionAlgorithm",
+		"kms:ExpirationModel", "kms:GrantConstraintType", "kms:GrantIsForAWSResource",
+		"kms:GranteePrincipal", "kms:KeyAgreementAlgorithm", "kms:KeyOrigin", "kms:KeySpec",
+		"kms:KeyUsage", "kms:MacAlgorithm", "kms:MessageType", "kms:MultiRegion",
+		"kms:MultiRegionKeyType", "kms:PrimaryRegion", "kms:ReEncryptOnSameKey", "kms:ReplicaRegion",
+		"kms:RequestAlias", "kms:RetiringPrincipal", "kms:RotationPeriodInDays",
+		"kms:ScheduleKeyDeletionPendingWindowInDays", "kms:SigningAlgorithm", "kms:ValidTo",
+		"kms:ViaService", "kms:WrappingAlgorithm", "kms:WrappingKeySpec",
+	}
+	kmsMulti := []string{"kms:EncryptionContextKeys", "kms:GrantOperations", "kms:ResourceAliases"}
+	for _, k := range single {
+		m[strings.ToLower(k)] = condKey{}
+	}
+	for _, k := range multi {
+		m[strings.ToLower(k)] = condKey{multi: true}
+	}
+	for _, k := range kmsSingle {
+		m[strings.ToLower(k)] = condKey{kms: true}
+	}
+	for _, k := range kmsMulti {
+		m[strings.ToLower(k)] = condKey{multi: true, kms: true}
+	}
+	return m
+}()
+
+// conditionKeyPrefixes are the keys that take a user-chosen suffix.
+var conditionKeyPrefixes = []struct {
+	prefix string
+	key    condKey
+}{
+	{"kms:encryptioncontext:", condKey{kms: true}},
+	{"kms:recipientattestation:", condKey{kms: true}},
+	{"aws:resourcetag/", condKey{}},
+	{"aws:requesttag/", condKey{}},
+	{"aws:principaltag/", condKey{}},
+}
+
+// lookupConditionKey reports whether KMS requests can carry key.
+func lookupConditionKey(key string) (condKey, bool) {
+	k := strings.ToLower(key)
+	if ck, ok := conditionKeys[k]; ok {
+		return ck, true
+	}
+	for _, p := range conditionKeyPrefixes {
+		if strings.HasPrefix(k, p.prefix) && len(k) > len(p.prefix) {
+			return p.key, true
+		}
+	}
+	return condKey{}, false
+}
+
+// operatorInfo is the JSON form of authz.ParseOperator for Rego.
+func operatorInfo(name string) map[string]any {
+	op := authz.ParseOperator(name)
+	set := ""
+	switch {
+	case op.AnyValue:
+		set = "ForAnyValue"
+	case op.AllValues:
+		set = "ForAllValues"
+	}
+	return map[string]any{
+		"known": op.Known(), "base": op.Base, "negated": op.Negated, "if_exists": op.IfExists,
+		"set": set, "string_equals_family": op.IsStringEqualsFamily(), "arn": op.IsArn(), "null": op.IsNull(),
+	}
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}

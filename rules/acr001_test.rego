@@ -1,0 +1,69 @@
+package kmslint.rules.acr001_test
+
+import rego.v1
+
+import data.kmslint.rules.acr001
+import data.kmslint.rules.acr_fixtures_test as fx
+
+test_canonical_policy_passes if {
+	count(acr001.findings) == 0 with input as fx.input_of(fx.canonical_statements)
+}
+
+test_missing_describe_statement_fires if {
+	fs := acr001.findings with input as fx.input_of([fx.caller_crypto, fx.service_access])
+	count(fs) == 1
+	some f in fs
+	f.statement == -1
+	f.evidence.action == "kms:DescribeKey"
+	f.evidence.decision == "ImplicitDeny"
+	contains(f.message, `"Action":"kms:DescribeKey"`)
+	contains(f.message, fx.role)
+}
+
+# DescribeKey carries no encryption context: a grant of it under an
+# encryption-context condition never applies, although it names the action.
+test_describe_under_encryption_context_fires if {
+	merged := object.union(fx.caller_crypto, {"Action": ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"]})
+	fs := acr001.findings with input as fx.input_of([merged, fx.service_access])
+	count(fs) == 1
+	some f in fs
+	f.statement == 0
+	contains(f.message, "no encryption context")
+}
+
+test_explicit_deny_fires_and_points_at_deny if {
+	deny := {
+		"Sid": "DenyViaServices", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": {"Bool": {"aws:ViaAWSService": "true"}},
+	}
+	fs := acr001.findings with input as fx.input_of(array.concat(fx.canonical_statements, [deny]))
+	some f in fs
+	f.statement == 3
+	f.evidence.decision == "ExplicitDeny"
+}
+
+# Root delegation only: ACR012 reports it, not ACR001.
+test_root_delegation_only_is_not_an_error if {
+	count(acr001.findings) == 0 with input as fx.input_of([fx.root_access, fx.caller_crypto, fx.service_access])
+}
+
+# With identity policies given the answer is exact.
+test_root_delegation_with_denying_identity_policy_fires if {
+	inp := fx.with_identity(fx.input_of([fx.root_access, fx.caller_crypto, fx.service_access]), [fx.deny_all_identity])
+	count(acr001.findings) == 1 with input as inp
+}
+
+test_root_delegation_with_allowing_identity_policy_passes if {
+	inp := fx.with_identity(fx.input_of([fx.root_access, fx.caller_crypto, fx.service_access]), [fx.allow_all_identity])
+	count(acr001.findings) == 0 with input as inp
+}
+
+test_other_profile_is_silent if {
+	inp := json.patch(fx.input_of([fx.service_access]), [{"op": "replace", "path": "/env/profiles", "value": []}])
+	count(acr001.findings) == 0 with input as inp
+}
+
+test_invalid_policy_is_skipped if {
+	inp := json.patch(fx.input_of([fx.service_access]), [{"op": "replace", "path": "/problems", "value": [{"rule": "KMS001", "message": "x", "line": 1, "column": 1, "statement": -1}]}])
+	count(acr001.findings) == 0 with input as inp
+}

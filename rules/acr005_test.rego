@@ -1,0 +1,47 @@
+package kmslint.rules.acr005_test
+
+import rego.v1
+
+import data.kmslint.rules.acr005 as rule
+import data.kmslint.rules.acr_fixtures_test as fx
+
+service_with(cond) := object.union(object.remove(fx.service_access, ["Condition"]), {"Condition": cond})
+
+test_canonical_policy_passes if {
+	count(rule.findings) == 0 with input as fx.input_of(fx.canonical_statements)
+}
+
+test_missing_service_statement_fires if {
+	fs := rule.findings with input as fx.input_of([fx.caller_access, fx.caller_crypto])
+	count(fs) == 1
+	some f in fs
+	f.statement == -1
+	f.evidence.principal == "service:bedrock-agentcore.amazonaws.com"
+	contains(f.message, `"Principal":{"Service":"bedrock-agentcore.amazonaws.com"}`)
+	contains(f.message, `"aws:SourceAccount":"111122223333"`)
+}
+
+# Service principals never come through root delegation.
+test_root_statement_does_not_help if {
+	count(rule.findings) == 1 with input as fx.input_of([fx.root_access, fx.caller_access, fx.caller_crypto])
+}
+
+# The service principal's request has no aws:PrincipalAccount.
+test_principal_account_condition_fires if {
+	s := service_with({"StringEquals": {"aws:PrincipalAccount": fx.account}})
+	fs := rule.findings with input as fx.input_of([fx.caller_access, fx.caller_crypto, s])
+	some f in fs
+	f.statement == 2
+}
+
+test_only_decrypt_fires if {
+	s := object.union(fx.service_access, {"Action": "kms:Decrypt"})
+	fs := rule.findings with input as fx.input_of([fx.caller_access, fx.caller_crypto, s])
+	some f in fs
+	f.evidence.action == "kms:GenerateDataKey"
+}
+
+test_string_equals_source_arn_wildcard_fires if {
+	s := service_with({"StringEquals": {"aws:SourceAccount": fx.account, "aws:SourceArn": fx.rec_pattern}})
+	count(rule.findings) == 1 with input as fx.input_of([fx.caller_access, fx.caller_crypto, s])
+}

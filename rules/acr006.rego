@@ -1,0 +1,83 @@
+# METADATA
+# title: Service principal open to confused deputy
+# description: >-
+#   A statement that lets bedrock-agentcore.amazonaws.com use the key without pinning aws:SourceAccount
+#   to this account and aws:SourceArn to this account's recommendations lets anyone's recommendation make
+#   AgentCore encrypt or decrypt with your key: the service acts as a confused deputy. AWS sets both keys
+#   on the service's requests for a recommendation; a request with them foreign, pointing at another kind
+#   of resource, or absent must be denied.
+# custom:
+#   id: ACR006
+#   severity: error
+#   profile: agentcore-recommendation
+#   fix: >-
+#     Add StringEquals aws:SourceAccount ACCOUNT and ArnLike aws:SourceArn
+#     arn:aws:bedrock-agentcore:REGION:ACCOUNT:recommendation/* to every statement that grants the service principal.
+#   example: >-
+#     {"Effect": "Allow", "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
+#     "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*"}
+package kmslint.rules.acr006
+
+import rego.v1
+
+applies if {
+	"agentcore-recommendation" in input.env.profiles
+	not invalid
+}
+
+invalid if {
+	some p in input.problems
+	p.rule == "KMS001"
+}
+
+family := "service-deputy"
+
+# A non-recommendation resource of this account lets no other account in:
+# ACR007 (scope) reports it, not this rule.
+in_family(p) if {
+	p.family == family
+	p.id != "service-non-recommendation-arn"
+}
+
+partition := kmslint.parse_arn(input.env.key_arn).partition
+
+rec_pattern := sprintf("arn:%s:bedrock-agentcore:%s:%s:recommendation/*", [partition, input.env.region, input.env.account])
+
+scope := json.marshal({
+	"StringEquals": {"aws:SourceAccount": input.env.account},
+	"ArnLike": {"aws:SourceArn": rec_pattern},
+})
+
+allowed contains [stmt, p, d] if {
+	applies
+	profile := kmslint.profile_requests(input.env)
+	some p in profile.service_probes
+	in_family(p)
+	d := kmslint.decide(input.policy, object.union(p.request, {"identity": "none"}))
+	d.decision == "Allow"
+	stmt := [s.index |
+		some s in d.statements
+		s.decisive
+		s.effect == "Allow"
+	][0]
+}
+
+findings contains f if {
+	some [stmt, _, _] in allowed
+	group := [[p, d] |
+		some [s, p, d] in allowed
+		s == stmt
+	]
+	abouts := sort({p.about | some [p, _] in group})
+	first := min({p.id | some [p, _] in group})
+	[p0, d0] := [[p, d] | some [p, d] in group; p.id == first][0]
+	label := input.statements[stmt].sid
+	f := {
+		"message": sprintf("bedrock-agentcore.amazonaws.com may use this key on behalf of others (%s) because statement %s allows it: another account's recommendation could make AgentCore use your key. Add to statement %s the conditions %s", [concat("; ", abouts), label, label, scope]),
+		"statement": stmt,
+		"evidence": {
+			"principal": p0.request.principal, "action": p0.request.action, "context": p0.request.context,
+			"decision": d0.decision, "statements": d0.deciding,
+		},
+	}
+}

@@ -1,0 +1,90 @@
+# METADATA
+# title: Service principal not scoped by both aws:SourceAccount and aws:SourceArn
+# description: >-
+#   No foreign account gets in, but the service principal's access holds with one of aws:SourceAccount or
+#   aws:SourceArn missing. AWS recommends pinning both: aws:SourceArn to this account's recommendations and
+#   aws:SourceAccount to this account, so the grant stays closed if one of them is absent from a request or
+#   a condition is later edited.
+# custom:
+#   id: ACR007
+#   severity: warning
+#   profile: agentcore-recommendation
+#   fix: >-
+#     Use both StringEquals aws:SourceAccount ACCOUNT and ArnLike aws:SourceArn
+#     arn:aws:bedrock-agentcore:REGION:ACCOUNT:recommendation/* in the service principal's statement.
+#   example: >-
+#     {"Effect": "Allow", "Principal": {"Service": "bedrock-agentcore.amazonaws.com"}, "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+#     "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}
+package kmslint.rules.acr007
+
+import rego.v1
+
+applies if {
+	"agentcore-recommendation" in input.env.profiles
+	not invalid
+}
+
+invalid if {
+	some p in input.problems
+	p.rule == "KMS001"
+}
+
+family := "service-scope"
+
+# ACR006 leaves a non-recommendation resource of this account to this rule:
+# no other account gets in through it.
+in_family(p) if p.family == family
+
+in_family(p) if p.id == "service-non-recommendation-arn"
+
+partition := kmslint.parse_arn(input.env.key_arn).partition
+
+rec_pattern := sprintf("arn:%s:bedrock-agentcore:%s:%s:recommendation/*", [partition, input.env.region, input.env.account])
+
+scope := json.marshal({
+	"StringEquals": {"aws:SourceAccount": input.env.account},
+	"ArnLike": {"aws:SourceArn": rec_pattern},
+})
+
+allowed contains [stmt, p, d] if {
+	applies
+	profile := kmslint.profile_requests(input.env)
+	some p in profile.service_probes
+	in_family(p)
+	d := kmslint.decide(input.policy, object.union(p.request, {"identity": "none"}))
+	d.decision == "Allow"
+	stmt := [s.index |
+		some s in d.statements
+		s.decisive
+		s.effect == "Allow"
+	][0]
+}
+
+# ACR006 already reports a confused deputy, which covers this.
+deputy if {
+	some p in kmslint.profile_requests(input.env).service_probes
+	p.family == "service-deputy"
+	p.id != "service-non-recommendation-arn"
+	kmslint.decide(input.policy, object.union(p.request, {"identity": "none"})).decision == "Allow"
+}
+
+findings contains f if {
+	not deputy
+	some [stmt, _, _] in allowed
+	group := [[p, d] |
+		some [s, p, d] in allowed
+		s == stmt
+	]
+	abouts := sort({p.about | some [p, _] in group})
+	first := min({p.id | some [p, _] in group})
+	[p0, d0] := [[p, d] | some [p, d] in group; p.id == first][0]
+	label := input.statements[stmt].sid
+	f := {
+		"message": sprintf("bedrock-agentcore.amazonaws.com may use this key %s (statement %s): its access is not pinned by both aws:SourceAccount and aws:SourceArn. Make the conditions of statement %s %s", [concat("; ", abouts), label, label, scope]),
+		"statement": stmt,
+		"evidence": {
+			"principal": p0.request.principal, "action": p0.request.action, "context": p0.request.context,
+			"decision": d0.decision, "statements": d0.deciding,
+		},
+	}
+}

@@ -1,0 +1,79 @@
+# METADATA
+# title: More access than the recommendation workflow needs
+# description: >-
+#   The recommendation workflow needs kms:DescribeKey, kms:GenerateDataKey and kms:Decrypt for the caller
+#   and kms:GenerateDataKey and kms:Decrypt for the service principal. Other actions the key policy grants
+#   them (Encrypt, ReEncrypt, CreateGrant, key administration...) are not used by it; least privilege says
+#   remove them.
+# custom:
+#   id: ACR008
+#   severity: info
+#   profile: agentcore-recommendation
+#   fix: >-
+#     Replace broad actions such as kms:* or kms:GenerateDataKey* with the exact actions of the documented
+#     policy, and move other needs to statements of their own principals.
+#   example: >-
+#     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/MyRecommendationRole"},
+#     "Action": "kms:*", "Resource": "*"}
+package kmslint.rules.acr008
+
+import rego.v1
+
+applies if {
+	"agentcore-recommendation" in input.env.profiles
+	not invalid
+}
+
+invalid if {
+	some p in input.problems
+	p.rule == "KMS001"
+}
+
+needed := {"kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"}
+
+profile := kmslint.profile_requests(input.env)
+
+# The workflow's own requests are the legitimate contexts to probe with;
+# each extra action keeps a request that proves it.
+allowed[who] := {[a, r] |
+	some r in reqs
+	some a in kmslint.allowed_actions(input.policy, object.union(r, {"identity": "none"}))
+	not a in needed
+} if {
+	applies
+	some who in input.env.callers
+	reqs := [s.request | some s in profile.callers[who]]
+}
+
+allowed["bedrock-agentcore.amazonaws.com"] := {[a, r] |
+	some r in reqs
+	some a in kmslint.allowed_actions(input.policy, object.union(r, {"identity": "none"}))
+	not a in needed
+} if {
+	applies
+	reqs := [s.request | some s in profile.service]
+}
+
+findings contains f if {
+	some who, pairs in allowed
+	count(pairs) > 0
+	actions := sort({a | some [a, _] in pairs})
+	r0 := [r | some [a, r] in pairs; a == actions[0]][0]
+	req := object.union(r0, {"action": actions[0], "identity": "none"})
+	d := kmslint.decide(input.policy, req)
+	stmt := [s.index |
+		some s in d.statements
+		s.decisive
+		s.effect == "Allow"
+		s.policy == ""
+	][0]
+	label := input.statements[stmt].sid
+	f := {
+		"message": sprintf("%s is also allowed %s on this key, which the recommendation workflow never uses (statement %s grants %s). Narrow the Action of statement %s to what the workflow needs: kms:DescribeKey, kms:GenerateDataKey and kms:Decrypt for a caller, kms:GenerateDataKey and kms:Decrypt for the service principal.", [who, concat(", ", actions), label, actions[0], label]),
+		"statement": stmt,
+		"evidence": {
+			"principal": req.principal, "action": req.action, "context": req.context,
+			"decision": d.decision, "statements": d.deciding,
+		},
+	}
+}

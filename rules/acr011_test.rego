@@ -1,0 +1,26 @@
+package kmslint.rules.acr011_test
+
+import rego.v1
+
+import data.kmslint.rules.acr011 as rule
+import data.kmslint.rules.acr_fixtures_test as fx
+
+live(state) := object.union(fx.input_of(fx.canonical_statements), {"key": {"arn": fx.key_arn, "key_spec": "SYMMETRIC_DEFAULT", "key_usage": "ENCRYPT_DECRYPT", "key_state": state, "region": "us-east-1"}})
+
+test_enabled_passes if {
+	count(rule.findings) == 0 with input as live("Enabled")
+}
+
+test_disabled_fires if {
+	count(rule.findings) == 1 with input as live("Disabled")
+}
+
+test_pending_deletion_fires if {
+	fs := rule.findings with input as live("PendingDeletion")
+	some f in fs
+	contains(f.message, "CancelKeyDeletion")
+}
+
+test_file_without_live_key_is_silent if {
+	count(rule.findings) == 0 with input as fx.input_of(fx.canonical_statements)
+}
