@@ -8,7 +8,7 @@ n=${1:-1000000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/kmslint" "$root/cmd/kmslint"
+(cd "$root" && go build -o "$tmp/kmslint" ./cmd/kmslint)
 awk -v n="$n" 'BEGIN {
   rec = "arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/MyPromptRec-AB1CD2EF3G"
   foreign = "arn:aws:bedrock-agentcore:us-east-1:444455556666:recommendation/X-AB1CD2EF3G"

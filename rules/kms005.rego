@@ -69,9 +69,24 @@ principal_candidates contains admin_role(account)
 principal_candidates contains p if {
 	some st in statements
 	st.Effect == "Allow"
+	may_grant_put_key_policy(st)
 	some v in as_list(object.get(object.get(st, "Principal", {}), "AWS", []))
 	p := named(v)
 }
+
+# Only statements whose actions can include kms:PutKeyPolicy name
+# administrators; this keeps a policy listing hundreds of readers cheap.
+may_grant_put_key_policy(st) if "NotAction" in object.keys(st)
+
+may_grant_put_key_policy(st) if {
+	some a in as_list(object.get(st, "Action", []))
+	is_string(a)
+	may_match_put(a)
+}
+
+may_match_put("*")
+
+may_match_put(a) if "kms:PutKeyPolicy" in kmslint.kms_action(a).matches
 
 named(v) := admin_role(v) if regex.match(`^[0-9]{12}$`, v)
 
@@ -147,6 +162,18 @@ contexts contains {}
 contexts contains satisfying(st) if {
 	some st in statements
 	st.Effect == "Allow"
+}
+
+# The common case first: the account's IAM identities through root
+# delegation, with no particular condition values.
+can_administer if {
+	kmslint.decide(input.policy, {
+		"principal": admin_role(account),
+		"action": "kms:PutKeyPolicy",
+		"resource": input.env.key_arn,
+		"context": base_ctx(admin_role(account)),
+		"identity": "allow-all",
+	}).decision == "Allow"
 }
 
 can_administer if {

@@ -32,7 +32,7 @@ type ctxEntry struct {
 }
 
 // NewContext returns an empty context.
-func NewContext() *Context { return &Context{entries: make([]ctxEntry, 0, 12)} }
+func NewContext() *Context { return &Context{entries: make([]ctxEntry, 0, 8)} }
 
 // Set sets a single-valued key.
 func (c *Context) Set(key, value string) {

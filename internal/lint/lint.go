@@ -445,6 +445,14 @@ func (l *Linter) finding(d RuleDoc, raw any, doc *input.Document, pol *policy.Po
 		st := pol.Statements[idx]
 		pos, f.Statement = st.Pos, st.Label()
 	}
+	// A rule that knows the exact element (a parser problem: a duplicated
+	// key, a misspelt element) points there rather than at its statement.
+	if line, ok := intOf(m["line"]); ok && line > 0 {
+		pos = policy.Pos{Line: line}
+		if col, ok := intOf(m["column"]); ok && col > 0 {
+			pos.Col = col
+		}
+	}
 	f.Line, f.Column = pos.Line, pos.Col
 	if ev, ok := m["evidence"].(map[string]any); ok {
 		f.Evidence = evidence(ev)
