@@ -1,0 +1,71 @@
+package kms
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// APIError is an error as the KMS JSON protocol returns it:
+// {"__type": Code, "message": Message} with an HTTP status (400 for client
+// errors, 5xx for faults).
+// https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html
+type APIError struct {
+	Code    string
+	Message string
+	Status  int
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// Error codes the simulator returns.
+const (
+	CodeAccessDenied        = "AccessDeniedException"
+	CodeAlreadyExists       = "AlreadyExistsException"
+	CodeDisabled            = "DisabledException"
+	CodeDryRun              = "DryRunOperationException"
+	CodeIncorrectKey        = "IncorrectKeyException"
+	CodeInternal            = "KMSInternalException"
+	CodeInvalidAliasName    = "InvalidAliasNameException"
+	CodeInvalidArn          = "InvalidArnException"
+	CodeInvalidCiphertext   = "InvalidCiphertextException"
+	CodeInvalidGrantID      = "InvalidGrantIdException"
+	CodeInvalidKeyUsage     = "InvalidKeyUsageException"
+	CodeInvalidMarker       = "InvalidMarkerException"
+	CodeInvalidState        = "KMSInvalidStateException"
+	CodeMalformedPolicy     = "MalformedPolicyDocumentException"
+	CodeNotFound            = "NotFoundException"
+	CodeSerialization       = "SerializationException"
+	CodeUnknownOperation    = "UnknownOperationException"
+	CodeUnsupportedOp       = "UnsupportedOperationException"
+	CodeValidation          = "ValidationException"
+	CodeInvalidSignature    = "InvalidSignatureException"
+	CodeUnrecognizedClient  = "UnrecognizedClientException"
+	CodeIncompleteSignature = "IncompleteSignatureException"
+	CodeMissingToken        = "MissingAuthenticationTokenException"
+)
+
+func clientErr(code, format string, args ...any) *APIError {
+	return &APIError{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+}
+
+func validation(format string, args ...any) *APIError {
+	return clientErr(CodeValidation, format, args...)
+}
+
+// required is the message AWS's model validation gives for a missing member.
+func required(member string) *APIError {
+	return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", member)
+}
+
+func internal(err error) *APIError {
+	return &APIError{Code: CodeInternal, Message: "internal error: " + err.Error(), Status: http.StatusInternalServerError}
+}
+
+func dryRun() *APIError {
+	// The wording KMS (and LocalStack, which copies it) uses.
+	return clientErr(CodeDryRun, "The request would have succeeded, but the DryRun option is set.")
+}
+
+func notFoundKey(arn string) *APIError {
+	return clientErr(CodeNotFound, "Key '%s' does not exist", arn)
+}
