@@ -145,7 +145,7 @@ func runAudit(c *cli.Context, e env) error {
 	var unreadable []string
 	for i := range res.Errors {
 		ie := &res.Errors[i]
-		fmt.Fprintf(e.stderr, "kmslint: warning: %s\n", audit.NewInputErrors(res.Errors[i:i+1])[0].String())
+		fmt.Fprintf(e.stderr, "kmslint: warning: %s\n", audit.NewInputErrors(res.Errors[i : i+1])[0].String())
 		if ie.Unreadable {
 			unreadable = append(unreadable, ie.Source)
 		}

@@ -1,0 +1,388 @@
+package audit
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kmslint/kmslint/internal/agentcore"
+	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/lint"
+	"github.com/kmslint/kmslint/internal/policy"
+	"github.com/kmslint/kmslint/internal/report"
+)
+
+// Rules describes AUD001-AUD007 for SARIF and JUnit.
+func Rules() []report.RuleMeta {
+	return []report.RuleMeta{
+		{ID: "AUD001", Severity: report.SeverityError, Profile: "audit",
+			Title:       "Recommendation KMS call denied",
+			Description: "A KMS call made for a recommendation (it carries the encryption context aws:bedrock-agentcore:recommendationArn) was denied with AccessDenied. With --policy the request is replayed through the authorization engine to name the statement that denied it or the grant that is missing.",
+			Fix:         "Add a key-policy statement that allows the principal the action with the recommendation's encryption context, or remove the Deny that matched (see `kmslint generate`)."},
+		{ID: "AUD002", Severity: report.SeverityError, Profile: "audit",
+			Title:       "Recommendation context used by an unexpected principal",
+			Description: "A KMS call carried a recommendation's encryption context but came neither from a caller through AgentCore (userIdentity.invokedBy bedrock-agentcore.amazonaws.com) nor from the AgentCore service principal: someone used, or tried to use, the recommendation's data key directly.",
+			Fix:         "Find who the principal is; narrow the key policy so that only the callers through the service (kms:ViaService) and the service principal get the recommendation context."},
+		{ID: "AUD003", Severity: report.SeverityError, Profile: "audit",
+			Title:       "Encryption context names a foreign recommendation",
+			Description: "The encryption context names a recommendation of another account or region than the key's, or a value that is no recommendation ARN: the key serves requests it was not meant for.",
+			Fix:         "Pin kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn to arn:aws:bedrock-agentcore:REGION:ACCOUNT:recommendation/* of the key's account and region."},
+		{ID: "AUD004", Severity: report.SeverityWarning, Profile: "audit",
+			Title:       "Key disabled or scheduled for deletion while in use",
+			Description: "DisableKey or ScheduleKeyDeletion ran on a key recommendations were using, and their later KMS calls failed.",
+			Fix:         "EnableKey or CancelKeyDeletion, then rerun the failed recommendations; retire keys only after their recommendations are deleted."},
+		{ID: "AUD005", Severity: report.SeverityWarning, Profile: "audit",
+			Title:       "Recommendation workflow never completed",
+			Description: "The caller's GenerateDataKey (StartRecommendation encrypting its configuration) was followed by no GenerateDataKey of the service principal (the workflow writing its result) and by no failed call explaining why, within the audited window.",
+			Fix:         "Check that the service principal may use the key (kmslint lint) and the recommendation's status; widen --until if the workflow may still be running."},
+		{ID: "AUD006", Severity: report.SeverityWarning, Profile: "audit",
+			Title:       "Key policy changed",
+			Description: "PutKeyPolicy replaced the policy of a key recommendations use. The new policy is linted with the lint rules; its findings are reported with the PutKeyPolicy event as their file.",
+			Fix:         "Review the change; fix the nested lint findings, or restore the previous policy."},
+		{ID: "AUD007", Severity: report.SeverityInfo, Profile: "audit",
+			Title:       "DryRun permission checks",
+			Description: "DryRun calls answered DryRunOperationException, which means the real call would have been allowed. StartRecommendation checks the caller's access this way.",
+			Fix:         "Nothing to fix: this is a record of permission checks."},
+	}
+}
+
+var ruleTitles = func() map[string]report.RuleMeta {
+	m := map[string]report.RuleMeta{}
+	for _, r := range Rules() {
+		m[r.ID] = r
+	}
+	return m
+}()
+
+func finding(rule string, t *Timeline, msg string, ids []string) report.Finding {
+	r := ruleTitles[rule]
+	return report.Finding{
+		Rule: rule, Severity: r.Severity, Title: r.Title, Message: msg,
+		Resource: cmp.Or(t.RecommendationARN, t.Key), RecommendationARN: t.RecommendationARN, EventIDs: ids,
+	}
+}
+
+// group collects entries by a label, in first-seen order.
+type group struct {
+	label   string
+	entries []*Entry
+}
+
+func groupBy(es []Entry, keep func(*Entry) bool, label func(*Entry) string) []group {
+	var gs []group
+	idx := map[string]int{}
+	for i := range es {
+		e := &es[i]
+		if !keep(e) {
+			continue
+		}
+		l := label(e)
+		j, ok := idx[l]
+		if !ok {
+			j = len(gs)
+			idx[l] = j
+			gs = append(gs, group{label: l})
+		}
+		gs[j].entries = append(gs[j].entries, e)
+	}
+	return gs
+}
+
+func ids(es []*Entry) []string {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		out = append(out, e.EventID)
+	}
+	return out
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+// denied is AUD001: one finding per principal and operation.
+func (a *Auditor) denied(t *Timeline) []report.Finding {
+	var out []report.Finding
+	for _, g := range groupBy(t.Events, (*Entry).Denied, func(e *Entry) string { return e.Operation + "\x00" + e.Principal }) {
+		e := g.entries[0]
+		msg := fmt.Sprintf("%s by %s (%s) was denied with %s %s, first at %s",
+			e.Operation, e.Principal, e.Who, e.Outcome, times(len(g.entries)), e.Time.UTC().Format("2006-01-02T15:04:05Z"))
+		f := finding("AUD001", t, msg, ids(g.entries))
+		if a.opts.Policy != nil && e.ev != nil {
+			explain, ev := a.replay(t, e)
+			f.Message += ": " + explain
+			f.Evidence = ev
+			if ev != nil && len(ev.Statements) > 0 {
+				f.Statement = ev.Statements[0]
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// intruders is AUD002: one finding per unexpected principal.
+func intruders(t *Timeline) []report.Finding {
+	var out []report.Finding
+	for _, g := range groupBy(t.Events, func(e *Entry) bool { return e.Who == WhoOther }, func(e *Entry) string { return e.Principal }) {
+		var ops []string
+		for _, e := range g.entries {
+			if !slices.Contains(ops, e.Operation) {
+				ops = append(ops, e.Operation)
+			}
+		}
+		how := "directly"
+		if inv := g.entries[0].InvokedBy; inv != "" {
+			how = "through " + inv
+		}
+		msg := fmt.Sprintf("%s used this recommendation's encryption context %s (%s, %s) and is neither a caller through %s nor the service principal",
+			g.label, how, strings.Join(ops, ", "), times(len(g.entries)), agentcore.ServicePrincipal)
+		out = append(out, finding("AUD002", t, msg, ids(g.entries)))
+	}
+	return out
+}
+
+// keyHome is the account and region of a timeline's key.
+func (a *Auditor) keyHome(t *Timeline) (region, account string) {
+	if r, acc, ok := arnParts(t.Key); ok {
+		return r, acc
+	}
+	return a.opts.Region, a.opts.Account
+}
+
+// foreign is AUD003.
+func (a *Auditor) foreign(t *Timeline) []report.Finding {
+	all := make([]*Entry, len(t.Events))
+	for i := range t.Events {
+		all[i] = &t.Events[i]
+	}
+	_, region, account, _, ok := agentcore.ParseRecommendationARN(t.RecommendationARN)
+	if !ok {
+		return []report.Finding{finding("AUD003", t,
+			fmt.Sprintf("the encryption context value %q is not a recommendation ARN", t.RecommendationARN), ids(all))}
+	}
+	keyRegion, keyAccount := a.keyHome(t)
+	var diffs []string
+	if keyAccount != "" && account != keyAccount {
+		diffs = append(diffs, fmt.Sprintf("account %s, not the key's %s", account, keyAccount))
+	}
+	if keyRegion != "" && region != keyRegion {
+		diffs = append(diffs, fmt.Sprintf("region %s, not the key's %s", region, keyRegion))
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	var allowed int
+	for _, e := range all {
+		if e.Allowed() {
+			allowed++
+		}
+	}
+	msg := fmt.Sprintf("the encryption context names a recommendation of %s; %d of %d calls with it were allowed",
+		strings.Join(diffs, " and "), allowed, len(all))
+	return []report.Finding{finding("AUD003", t, msg, ids(all))}
+}
+
+// keyStopped is AUD004: a DisableKey or ScheduleKeyDeletion followed, before
+// the key came back, by failed calls of the recommendation.
+func keyStopped(t *Timeline) []report.Finding {
+	var out []report.Finding
+	for i := range t.KeyEvents {
+		stop := &t.KeyEvents[i]
+		if stop.Outcome != OutcomeOK || (stop.Operation != "DisableKey" && stop.Operation != "ScheduleKeyDeletion") {
+			continue
+		}
+		until := stop.Time
+		back := false
+		for j := i + 1; j < len(t.KeyEvents); j++ {
+			k := &t.KeyEvents[j]
+			if k.Outcome == OutcomeOK && (k.Operation == "EnableKey" || k.Operation == "CancelKeyDeletion") {
+				until, back = k.Time, true
+				break
+			}
+		}
+		var failed []*Entry
+		for j := range t.Events {
+			e := &t.Events[j]
+			if e.Allowed() || e.Time.Before(stop.Time) || (back && !e.Time.Before(until)) {
+				continue
+			}
+			failed = append(failed, e)
+		}
+		if len(failed) == 0 {
+			continue
+		}
+		var codes []string
+		for _, e := range failed {
+			if !slices.Contains(codes, e.Outcome) {
+				codes = append(codes, e.Outcome)
+			}
+		}
+		msg := fmt.Sprintf("%s by %s at %s; %d later call(s) of this recommendation failed (%s)",
+			stop.Operation, stop.Principal, stop.Time.UTC().Format("2006-01-02T15:04:05Z"), len(failed), strings.Join(codes, ", "))
+		out = append(out, finding("AUD004", t, msg, append([]string{stop.EventID}, ids(failed)...)))
+	}
+	return out
+}
+
+// unfinished is AUD005: the caller's GenerateDataKey started the workflow
+// and nothing followed, neither the service's GenerateDataKey nor a
+// failure (failures have their own rules).
+func unfinished(t *Timeline) []report.Finding {
+	start := -1
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Who == WhoCaller && e.Operation == "GenerateDataKey" && e.Outcome == OutcomeOK {
+			start = i
+		}
+	}
+	if start < 0 {
+		return nil
+	}
+	for _, e := range t.Events[start+1:] {
+		if (e.Who == WhoService && e.Operation == "GenerateDataKey") || !e.Allowed() {
+			return nil
+		}
+	}
+	s := &t.Events[start]
+	msg := fmt.Sprintf("the caller %s started the recommendation (GenerateDataKey at %s) but the service principal never wrote a result (no GenerateDataKey by %s follows in the audited window)",
+		s.Principal, s.Time.UTC().Format("2006-01-02T15:04:05Z"), agentcore.ServicePrincipal)
+	return []report.Finding{finding("AUD005", t, msg, []string{s.EventID})}
+}
+
+// dryRuns is AUD007.
+func dryRuns(t *Timeline) []report.Finding {
+	var checks []*Entry
+	var ops []string
+	for i := range t.Events {
+		if e := &t.Events[i]; e.DryRun() {
+			checks = append(checks, e)
+			if !slices.Contains(ops, e.Operation) {
+				ops = append(ops, e.Operation)
+			}
+		}
+	}
+	if len(checks) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("%d DryRun permission check(s) (%s) answered DryRunOperationException: allowed", len(checks), strings.Join(ops, ", "))
+	return []report.Finding{finding("AUD007", t, msg, ids(checks))}
+}
+
+// policyChanges is AUD006, for the keys the recommendations used (or the
+// --key-arn key): one finding per PutKeyPolicy, plus the lint findings of
+// the policy it set, filed under the event.
+func (a *Auditor) policyChanges(ctx context.Context, ts Timelines) ([]report.Finding, error) {
+	var out []report.Finding
+	var keys []string
+	for k := range a.keys {
+		used := a.opts.KeyARN != ""
+		for i := range ts {
+			used = used || sameKey(k, ts[i].Key)
+		}
+		if used {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		evs := slices.Clone(a.keys[k])
+		sortEntries(evs)
+		var recs []string
+		for i := range ts {
+			if sameKey(k, ts[i].Key) {
+				recs = append(recs, ts[i].RecommendationARN)
+			}
+		}
+		for i := range evs {
+			e := &evs[i]
+			if e.Operation != "PutKeyPolicy" || e.Outcome != OutcomeOK {
+				continue
+			}
+			t := &Timeline{Key: k}
+			if len(recs) == 1 {
+				t.RecommendationARN = recs[0]
+			}
+			nested, note, err := a.lintPolicy(ctx, k, e)
+			if err != nil {
+				return nil, err
+			}
+			msg := fmt.Sprintf("PutKeyPolicy by %s at %s changed the key policy (used by %d recommendation(s)); %s",
+				e.Principal, e.Time.UTC().Format("2006-01-02T15:04:05Z"), len(recs), note)
+			out = append(out, finding("AUD006", t, msg, []string{e.EventID}))
+			out = append(out, nested...)
+		}
+	}
+	return out, nil
+}
+
+// lintPolicy lints the policy a PutKeyPolicy set.
+func (a *Auditor) lintPolicy(ctx context.Context, key string, e *Entry) ([]report.Finding, string, error) {
+	text, ok := a.policies[e.EventID]
+	if !ok {
+		return nil, "the trail does not record the new policy", nil
+	}
+	if a.opts.Linter == nil {
+		return nil, "the new policy was not linted", nil
+	}
+	file := "PutKeyPolicy " + e.EventID
+	node, err := policy.ParseJSON(file, []byte(text))
+	if err != nil {
+		return nil, fmt.Sprintf("the new policy is not JSON (%v)", err), nil
+	}
+	region, account := a.opts.Region, a.opts.Account
+	if r, acc, ok := arnParts(key); ok {
+		region, account = r, acc
+	}
+	env := lint.Env{Account: account, Region: region, Callers: a.opts.Callers}
+	if isARN(key) {
+		env.KeyARN = key
+	}
+	doc := input.Document{File: file, Format: input.FormatPolicy, Resource: key, Policy: node, Size: compactSize(text)}
+	fs, err := a.opts.Linter.Lint(ctx, []input.Document{doc}, env)
+	if err != nil {
+		// A policy the linter cannot place (say, no account to infer) is
+		// still a changed policy: say so rather than stop the audit.
+		return nil, fmt.Sprintf("the new policy could not be linted: %v", err), nil
+	}
+	var n [4]int
+	for i := range fs {
+		fs[i].EventIDs = []string{e.EventID}
+		if s := fs[i].Severity; s.Valid() {
+			n[s]++
+		}
+	}
+	slices.SortFunc(fs, func(x, y report.Finding) int { return cmp.Compare(x.Rule, y.Rule) })
+	return fs, fmt.Sprintf("lint of the new policy: %d error(s), %d warning(s), %d info", n[report.SeverityError], n[report.SeverityWarning], n[report.SeverityInfo]), nil
+}
+
+// compactSize is the policy's length without insignificant whitespace, the
+// form KMS's 32 KB limit applies to.
+func compactSize(text string) int {
+	n, inString, escaped := 0, false, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case inString:
+			n++
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == ' ' || c == '\n' || c == '\r' || c == '\t':
+		default:
+			n++
+			inString = c == '"'
+		}
+	}
+	return n
+}
