@@ -1,0 +1,84 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name, doc, wantErr string
+		want               Config
+	}{
+		{"full", "profile: [agentcore-recommendation]\naccount: \"111122223333\"\nregion: us-east-1\ncallers: [arn:aws:iam::111122223333:role/R]\nignore: [ACR008]\nfail-on: warning\n", "",
+			Config{Profiles: []string{"agentcore-recommendation"}, Account: "111122223333", Region: "us-east-1", Callers: []string{"arn:aws:iam::111122223333:role/R"}, Ignore: []string{"ACR008"}, FailOn: "warning"}},
+		{"empty", "", "", Config{}},
+		{"typo is an error with its line", "account: \"1\"\nignores: [ACR008]\n", ".kmslint.yaml:2:1: field ignores not found", Config{}},
+		{"not yaml", "account: [\n", ".kmslint.yaml:", Config{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Parse(".kmslint.yaml", []byte(tc.doc))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got.Callers, ",") != strings.Join(tc.want.Callers, ",") || got.Account != tc.want.Account || got.FailOn != tc.want.FailOn || strings.Join(got.Ignore, ",") != strings.Join(tc.want.Ignore, ",") {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadMissingDefaultIsFine(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Load(filepath.Join(dir, DefaultFile), false); err != nil {
+		t.Fatalf("missing default config: %v", err)
+	}
+	if _, err := Load(filepath.Join(dir, "named.yaml"), true); err == nil {
+		t.Fatal("missing explicit config accepted")
+	}
+	p := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(p, []byte("region: eu-west-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := Load(p, true); err != nil || c.Region != "eu-west-1" {
+		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+func TestIgnores(t *testing.T) {
+	ig, err := ParseIgnores([]string{"acr008", "KMS006:LegacyKey", "ACR004:templates/*.yaml", "AUD001:arn:aws:kms:us-east-1:111122223333:key/k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		rule, resource, file string
+		want                 bool
+	}{
+		{"ACR008", "Any", "x.json", true},
+		{"KMS006", "LegacyKey", "a.yaml", true},
+		{"KMS006", "OtherKey", "a.yaml", false},
+		{"ACR004", "K", "templates/key.yaml", true},
+		{"ACR004", "K", "other/key.yaml", false},
+		{"AUD001", "arn:aws:kms:us-east-1:111122223333:key/k", "", true},
+		{"ACR001", "", "", false},
+	}
+	for _, tc := range tests {
+		if got := ig.Match(tc.rule, tc.resource, tc.file); got != tc.want {
+			t.Errorf("Match(%s, %s, %s) = %v", tc.rule, tc.resource, tc.file, got)
+		}
+	}
+	for _, bad := range []string{"", "ACR", "ACRXYZ", "nonsense:thing"} {
+		if _, err := ParseIgnores([]string{bad}); err == nil {
+			t.Errorf("ParseIgnores(%q) accepted", bad)
+		}
+	}
+}
