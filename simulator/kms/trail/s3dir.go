@@ -55,7 +55,7 @@ type groupKey struct {
 
 type group struct {
 	key  groupKey
-	recs [][]byte
+	recs []*Record // encoded by the writer, off the request path
 }
 
 // S3DirOptions tunes an S3Dir.
@@ -93,10 +93,6 @@ func NewS3Dir(root string, opts S3DirOptions) (*S3Dir, error) {
 
 // Write queues r for its file.
 func (d *S3Dir) Write(r *Record) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("trail: encode record: %w", err)
-	}
 	t, err := r.Time()
 	if err != nil {
 		return fmt.Errorf("trail: record %s: %w", r.EventID, err)
@@ -112,7 +108,7 @@ func (d *S3Dir) Write(r *Record) error {
 		g = &group{key: k}
 		d.groups[k] = g
 	}
-	g.recs = append(g.recs, b)
+	g.recs = append(g.recs, r)
 	full := len(g.recs) >= d.maxRecords
 	if full {
 		delete(d.groups, k)
@@ -205,10 +201,14 @@ func (d *S3Dir) writeFile(g *group) error {
 	}
 	zw.Write([]byte(`{"Records":[`))
 	for i, r := range g.recs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("trail: encode record %s: %w", r.EventID, err)
+		}
 		if i > 0 {
 			zw.Write([]byte{','})
 		}
-		zw.Write(r)
+		zw.Write(b)
 	}
 	zw.Write([]byte("]}"))
 	if err := zw.Close(); err != nil {
