@@ -13,23 +13,27 @@ import (
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
 // Operation-specific kms: keys are added by the operations.
 //
+// Condition key names are written lower-case throughout the package: the
+// engine matches them case-insensitively, and lower-case names save a
+// conversion per key on every request.
+//
 // aws:SecureTransport is taken from the connection: false over the plain
 // HTTP loopback listener, true only behind TLS. A policy that denies
 // requests without SecureTransport therefore denies simulator requests,
 // which is what AWS would do to a plain-HTTP request.
 func (c *call) requestContext() *authz.Context {
 	ctx := authz.NewContext()
-	ctx.Set("aws:CurrentTime", c.now.Format("2006-01-02T15:04:05Z"))
-	ctx.Set("aws:EpochTime", strconv.FormatInt(c.now.Unix(), 10))
-	ctx.Set("aws:SecureTransport", strconv.FormatBool(c.secure))
-	ctx.Set("aws:RequestedRegion", c.s.region)
+	ctx.Set("aws:currenttime", c.now.Format("2006-01-02T15:04:05Z"))
+	ctx.Set("aws:epochtime", strconv.FormatInt(c.now.Unix(), 10))
+	ctx.Set("aws:securetransport", strconv.FormatBool(c.secure))
+	ctx.Set("aws:requestedregion", c.s.region)
 	id := c.id
 	switch id.Kind {
 	case identity.Service:
 		// A service principal has no account, ARN or IAM policies.
-		ctx.Set("aws:PrincipalIsAWSService", "true")
-		ctx.Set("aws:PrincipalServiceName", id.Service)
-		ctx.Set("aws:ViaAWSService", "false")
+		ctx.Set("aws:principalisawsservice", "true")
+		ctx.Set("aws:principalservicename", id.Service)
+		ctx.Set("aws:viaawsservice", "false")
 		for k, vs := range id.Context {
 			setValues(ctx, k, vs)
 		}
@@ -41,33 +45,33 @@ func (c *call) requestContext() *authz.Context {
 		// Forward access session: the caller's identity, through the
 		// service; the original requester's IP is preserved.
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html
-		ctx.Set("aws:ViaAWSService", "true")
-		ctx.SetMulti("aws:CalledVia", id.Service)
-		ctx.Set("aws:CalledViaFirst", id.Service)
-		ctx.Set("aws:CalledViaLast", id.Service)
-		ctx.Set("kms:ViaService", viaServiceName(id.Service, c.s.region))
+		ctx.Set("aws:viaawsservice", "true")
+		ctx.SetMulti("aws:calledvia", id.Service)
+		ctx.Set("aws:calledviafirst", id.Service)
+		ctx.Set("aws:calledvialast", id.Service)
+		ctx.Set("kms:viaservice", viaServiceName(id.Service, c.s.region))
 	default:
-		ctx.Set("aws:ViaAWSService", "false")
+		ctx.Set("aws:viaawsservice", "false")
 	}
-	ctx.Set("aws:PrincipalIsAWSService", "false")
-	ctx.Set("kms:CallerAccount", id.Account)
-	ctx.Set("aws:PrincipalAccount", id.Account)
-	ctx.Set("aws:SourceIp", c.sourceIP)
+	ctx.Set("aws:principalisawsservice", "false")
+	ctx.Set("kms:calleraccount", id.Account)
+	ctx.Set("aws:principalaccount", id.Account)
+	ctx.Set("aws:sourceip", c.sourceIP)
 	p := id.Principal
 	switch p.Kind {
 	case authz.AssumedRole:
 		// aws:PrincipalArn of a role session is the role's ARN.
-		ctx.Set("aws:PrincipalArn", id.ARN)
-		ctx.Set("aws:PrincipalType", "AssumedRole")
+		ctx.Set("aws:principalarn", id.ARN)
+		ctx.Set("aws:principaltype", "AssumedRole")
 		ctx.Set("aws:userid", id.PrincipalID)
 	case authz.IAMUser:
-		ctx.Set("aws:PrincipalArn", id.ARN)
-		ctx.Set("aws:PrincipalType", "User")
+		ctx.Set("aws:principalarn", id.ARN)
+		ctx.Set("aws:principaltype", "User")
 		ctx.Set("aws:userid", id.PrincipalID)
 		ctx.Set("aws:username", p.UserName)
 	case authz.AccountRoot:
-		ctx.Set("aws:PrincipalArn", id.ARN)
-		ctx.Set("aws:PrincipalType", "Account")
+		ctx.Set("aws:principalarn", id.ARN)
+		ctx.Set("aws:principaltype", "Account")
 		ctx.Set("aws:userid", id.Account)
 	}
 	return ctx
@@ -95,20 +99,20 @@ func setValues(ctx *authz.Context, k string, vs []string) {
 // addKeyContext adds the condition keys of the key an operation uses.
 // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
 func addKeyContext(ctx *authz.Context, k *key, requestAlias string) {
-	ctx.Set("kms:KeySpec", k.Spec)
-	ctx.Set("kms:CustomerMasterKeySpec", k.Spec)
-	ctx.Set("kms:KeyUsage", k.Usage)
-	ctx.Set("kms:CustomerMasterKeyUsage", k.Usage)
-	ctx.Set("kms:KeyOrigin", k.Origin)
-	ctx.Set("kms:MultiRegion", "false")
+	ctx.Set("kms:keyspec", k.Spec)
+	ctx.Set("kms:customermasterkeyspec", k.Spec)
+	ctx.Set("kms:keyusage", k.Usage)
+	ctx.Set("kms:customermasterkeyusage", k.Usage)
+	ctx.Set("kms:keyorigin", k.Origin)
+	ctx.Set("kms:multiregion", "false")
 	if len(k.aliases) > 0 {
-		ctx.SetMulti("kms:ResourceAliases", k.aliases...)
+		ctx.SetMulti("kms:resourcealiases", k.aliases...)
 	}
 	for _, t := range k.Tags {
-		ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
+		ctx.Set("aws:resourcetag/"+t.Key, t.Value)
 	}
 	if requestAlias != "" {
-		ctx.Set("kms:RequestAlias", requestAlias)
+		ctx.Set("kms:requestalias", requestAlias)
 	}
 }
 
@@ -121,10 +125,10 @@ func addEncryptionContext(ctx *authz.Context, ec map[string]string) {
 	}
 	keys := make([]string, 0, len(ec))
 	for k, v := range ec {
-		ctx.Set("kms:EncryptionContext:"+k, v)
+		ctx.Set("kms:encryptioncontext:"+k, v)
 		keys = append(keys, k)
 	}
-	ctx.SetMulti("kms:EncryptionContextKeys", keys...)
+	ctx.SetMulti("kms:encryptioncontextkeys", keys...)
 }
 
 // identityPolicies are the IAM policies the engine weighs for the caller;

@@ -190,12 +190,24 @@ func TestKeyStates(t *testing.T) {
 	_, err = c.CancelKeyDeletion(e.ctx, &awskms.CancelKeyDeletionInput{KeyId: id})
 	wantCode(t, "CancelKeyDeletion of a disabled key", err, "KMSInvalidStateException")
 
+	_, err = c.CreateAlias(e.ctx, &awskms.CreateAliasInput{AliasName: aws.String("alias/doomed"), TargetKeyId: id})
+	wantCode(t, "CreateAlias on a disabled key", err, "")
 	_, err = c.ScheduleKeyDeletion(e.ctx, &awskms.ScheduleKeyDeletionInput{KeyId: id, PendingWindowInDays: aws.Int32(7)})
 	wantCode(t, "ScheduleKeyDeletion", err, "")
-	clock.advance(7*24*time.Hour + time.Second)
+	_, err = c.CreateAlias(e.ctx, &awskms.CreateAliasInput{AliasName: aws.String("alias/late"), TargetKeyId: id})
+	wantCode(t, "CreateAlias on a key pending deletion", err, "KMSInvalidStateException")
+	clock.advance(7*24*time.Hour - time.Second)
+	_, err = c.DescribeKey(e.ctx, &awskms.DescribeKeyInput{KeyId: id})
+	wantCode(t, "DescribeKey the second before deletion", err, "")
+	clock.advance(2 * time.Second)
 	_, err = c.DescribeKey(e.ctx, &awskms.DescribeKeyInput{KeyId: id})
 	wantCode(t, "DescribeKey after deletion", err, "NotFoundException")
 	wantCode(t, "Decrypt after deletion", decrypt(), "InvalidCiphertextException")
+	_, err = c.DescribeKey(e.ctx, &awskms.DescribeKeyInput{KeyId: aws.String("alias/doomed")})
+	wantCode(t, "alias of a deleted key", err, "NotFoundException")
+	if l, err := c.ListAliases(e.ctx, &awskms.ListAliasesInput{}); err != nil || len(l.Aliases) != 0 {
+		t.Errorf("ListAliases after deletion: %v %v", l, err)
+	}
 
 	_, err = c.DescribeKey(e.ctx, &awskms.DescribeKeyInput{KeyId: aws.String("arn:aws:kms:us-east-1:111122223333:key/00000000-0000-4000-8000-000000000000")})
 	wantCode(t, "DescribeKey of a missing key", err, "NotFoundException")

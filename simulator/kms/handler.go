@@ -121,8 +121,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		op, ok = lookupOp(name)
 	}
 	if !ok || r.Method != http.MethodPost {
-		// AWS rejects an unknown target before authentication and logs no
-		// event for it.
+		// Refused before authentication, and not logged: it is no KMS call.
 		writeError(w, requestID, clientErr(CodeUnknownOperation, "Operation %q is not a KMS operation this endpoint serves (send POST with X-Amz-Target: TrentService.<Operation>)", target))
 		return
 	}

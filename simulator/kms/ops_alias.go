@@ -190,15 +190,17 @@ func (c *call) listAliases(body []byte) (any, *APIError) {
 		return nil, e
 	}
 	all := c.s.store.aliasesOf(account)
-	if filter != nil {
-		kept := all[:0]
-		for _, a := range all {
-			if a.KeyID == filter.ID {
-				kept = append(kept, a)
-			}
+	kept := all[:0]
+	for _, a := range all {
+		uid, _ := parseUUID(a.KeyID)
+		// Aliases of a key deleted at the end of its waiting period go
+		// with it.
+		if c.s.store.get(uid, c.now) == nil || filter != nil && a.KeyID != filter.ID {
+			continue
 		}
-		all = kept
+		kept = append(kept, a)
 	}
+	all = kept
 	start, e := markerStart(in.Marker, len(all))
 	if e != nil {
 		return nil, e

@@ -35,7 +35,7 @@ func algorithmOf(p *string) (string, *APIError) {
 	switch alg {
 	case "":
 		return algSymmetric, nil
-	case algSymmetric, algOAEPSHA1, algOAEPSHA56:
+	case algSymmetric, algOAEPSHA1, algOAEPSHA256:
 		return alg, nil
 	case "SM2PKE":
 		return "", clientErr(CodeUnsupportedOp, "SM2PKE is available only in China Regions and not in this simulator.")
@@ -44,7 +44,7 @@ func algorithmOf(p *string) (string, *APIError) {
 }
 
 func withAlgorithm(alg string) func(*authz.Context) {
-	return func(ctx *authz.Context) { ctx.Set("kms:EncryptionAlgorithm", alg) }
+	return func(ctx *authz.Context) { ctx.Set("kms:encryptionalgorithm", alg) }
 }
 
 // checkAlgorithm matches an encryption algorithm to the key: symmetric keys
@@ -352,7 +352,7 @@ func (c *call) reEncrypt(body []byte) (any, *APIError) {
 		return nil, validation("SourceKeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.")
 	}
 	same := func(ctx *authz.Context) {
-		ctx.Set("kms:ReEncryptOnSameKey", boolString(src.id == dst.id))
+		ctx.Set("kms:reencryptonsamekey", boolString(src.id == dst.id))
 	}
 	if e := c.authorizeUse(src, srcAlias, "kms:ReEncryptFrom", in.SourceEncryptionContext, withAlgorithm(srcAlg), same); e != nil {
 		return nil, e

@@ -117,15 +117,15 @@ func (c *call) createGrant(body []byte) (any, *APIError) {
 		}
 	}
 	grantCtx := func(ctx *authz.Context) {
-		ctx.SetMulti("kms:GrantOperations", ops...)
-		ctx.Set("kms:GranteePrincipal", grantee)
+		ctx.SetMulti("kms:grantoperations", ops...)
+		ctx.Set("kms:granteeprincipal", grantee)
 		if retiring != "" {
-			ctx.Set("kms:RetiringPrincipal", retiring)
+			ctx.Set("kms:retiringprincipal", retiring)
 		}
 		if constraintType != "" {
-			ctx.Set("kms:GrantConstraintType", constraintType)
+			ctx.Set("kms:grantconstrainttype", constraintType)
 		}
-		ctx.Set("kms:GrantIsForAWSResource", boolString(c.id.Kind == identity.ViaService))
+		ctx.Set("kms:grantisforawsresource", boolString(c.id.Kind == identity.ViaService))
 	}
 	k, e := c.keyOp(in.KeyId, "kms:CreateGrant", true, false, constraintEC, grantCtx)
 	if e != nil {
@@ -227,7 +227,7 @@ func (c *call) listGrants(body []byte) (any, *APIError) {
 		limit = 50
 	}
 	k, e := c.keyOp(in.KeyId, "kms:ListGrants", true, false, nil, func(ctx *authz.Context) {
-		ctx.Set("kms:GrantIsForAWSResource", boolString(c.id.Kind == identity.ViaService))
+		ctx.Set("kms:grantisforawsresource", boolString(c.id.Kind == identity.ViaService))
 	})
 	if e != nil {
 		return nil, e
@@ -271,7 +271,7 @@ func (c *call) revokeGrant(body []byte) (any, *APIError) {
 		return nil, required("grantId")
 	}
 	k, e := c.keyOp(in.KeyId, "kms:RevokeGrant", true, false, nil, func(ctx *authz.Context) {
-		ctx.Set("kms:GrantIsForAWSResource", boolString(c.id.Kind == identity.ViaService))
+		ctx.Set("kms:grantisforawsresource", boolString(c.id.Kind == identity.ViaService))
 	})
 	if e != nil {
 		return nil, e

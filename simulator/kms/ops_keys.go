@@ -9,10 +9,7 @@ import (
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
-const (
-	lockoutMessage = "The new key policy will not allow you to update the key policy in the future."
-	codeLimit      = "LimitExceededException"
-)
+const lockoutMessage = "The new key policy will not allow you to update the key policy in the future."
 
 // parseKeyPolicy validates a key policy with the strict parser and
 // compiles it for the engine.
@@ -20,7 +17,7 @@ func parseKeyPolicy(text string) (*authz.Policy, *APIError) {
 	if len(text) > policy.MaxKeyPolicyBytes {
 		// A quota, not a grammar error.
 		// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
-		return nil, clientErr(codeLimit, "The key policy is %d bytes; the key policy document size quota is %d bytes.", len(text), policy.MaxKeyPolicyBytes)
+		return nil, clientErr(CodeLimitExceeded, "The key policy is %d bytes; the key policy document size quota is %d bytes.", len(text), policy.MaxKeyPolicyBytes)
 	}
 	p, err := policy.ParseKeyPolicy("policy", []byte(text))
 	if err != nil {
@@ -113,26 +110,26 @@ func (c *call) createKey(body []byte) (any, *APIError) {
 	tags := params.Tags
 	for _, t := range tags {
 		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, clientErr("TagException", "Tag keys must be 1 to 128 characters and values at most 256 characters.")
+			return nil, clientErr(CodeTag, "Tag keys must be 1 to 128 characters and values at most 256 characters.")
 		}
 	}
 
 	account := c.callerAccount()
 	ctx := c.requestContext()
-	ctx.Set("kms:KeySpec", spec)
-	ctx.Set("kms:CustomerMasterKeySpec", spec)
-	ctx.Set("kms:KeyUsage", usage)
-	ctx.Set("kms:CustomerMasterKeyUsage", usage)
-	ctx.Set("kms:KeyOrigin", origin)
-	ctx.Set("kms:MultiRegion", "false")
-	ctx.Set("kms:BypassPolicyLockoutSafetyCheck", strconv.FormatBool(bypass))
+	ctx.Set("kms:keyspec", spec)
+	ctx.Set("kms:customermasterkeyspec", spec)
+	ctx.Set("kms:keyusage", usage)
+	ctx.Set("kms:customermasterkeyusage", usage)
+	ctx.Set("kms:keyorigin", origin)
+	ctx.Set("kms:multiregion", "false")
+	ctx.Set("kms:bypasspolicylockoutsafetycheck", strconv.FormatBool(bypass))
 	if len(tags) > 0 {
 		keys := make([]string, 0, len(tags))
 		for _, t := range tags {
-			ctx.Set("aws:RequestTag/"+t.Key, t.Value)
+			ctx.Set("aws:requesttag/"+t.Key, t.Value)
 			keys = append(keys, t.Key)
 		}
-		ctx.SetMulti("aws:TagKeys", keys...)
+		ctx.SetMulti("aws:tagkeys", keys...)
 	}
 	if e := c.authorizeIAM("kms:CreateKey", ctx); e != nil {
 		return nil, e
@@ -277,7 +274,7 @@ func (c *call) putKeyPolicy(body []byte) (any, *APIError) {
 	c.useKey(k)
 	ctx := c.requestContext()
 	addKeyContext(ctx, k, aliasName)
-	ctx.Set("kms:BypassPolicyLockoutSafetyCheck", strconv.FormatBool(bypass))
+	ctx.Set("kms:bypasspolicylockoutsafetycheck", strconv.FormatBool(bypass))
 	if e := c.authorize(k, "kms:PutKeyPolicy", ctx, nil); e != nil {
 		return nil, e
 	}

@@ -36,9 +36,9 @@ const (
 	specSymmetric = "SYMMETRIC_DEFAULT"
 	specHMAC256   = "HMAC_256"
 
-	algSymmetric = "SYMMETRIC_DEFAULT"
-	algOAEPSHA1  = "RSAES_OAEP_SHA_1"
-	algOAEPSHA56 = "RSAES_OAEP_SHA_256"
+	algSymmetric  = "SYMMETRIC_DEFAULT"
+	algOAEPSHA1   = "RSAES_OAEP_SHA_1"
+	algOAEPSHA256 = "RSAES_OAEP_SHA_256"
 )
 
 // keySpecs lists each supported KeySpec with the usages it allows, the
@@ -171,7 +171,7 @@ func (k *key) encryptionAlgorithms() []string {
 	if k.Spec == specSymmetric {
 		return []string{algSymmetric}
 	}
-	return []string{algOAEPSHA1, algOAEPSHA56}
+	return []string{algOAEPSHA1, algOAEPSHA256}
 }
 
 func (k *key) metadata() keyMetadata {

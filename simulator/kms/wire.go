@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"time"
 )
@@ -299,7 +298,7 @@ type revokeGrantInput struct {
 
 // decode reads a request body into v. An empty body is an empty object;
 // anything but one JSON object is a SerializationException, as the JSON
-// protocol reports it.
+// protocol reports it. (json.Unmarshal rejects data after the value.)
 func decode(body []byte, v any) *APIError {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
@@ -308,16 +307,12 @@ func decode(body []byte, v any) *APIError {
 	if body[0] != '{' {
 		return clientErr(CodeSerialization, "Start of structure or map found where not expected: the request body must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
+	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return clientErr(CodeSerialization, "Value of %s has the wrong type: expected %s", te.Field, te.Type)
 		}
 		return clientErr(CodeSerialization, "Malformed request body: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return clientErr(CodeSerialization, "Malformed request body: data after the JSON object")
 	}
 	return nil
 }

@@ -40,8 +40,10 @@ type S3Dir struct {
 
 	// writeMu is held while groups are taken off the queues and written,
 	// so that Flush, once it holds it, knows every earlier record is in a
-	// file.
+	// file. It also guards zw and body, reused from file to file.
 	writeMu sync.Mutex
+	zw      *gzip.Writer
+	body    bytes.Buffer
 
 	wake chan struct{}
 	stop chan struct{}
@@ -194,11 +196,17 @@ func (d *S3Dir) writeFile(g *group) error {
 	if len(g.recs) == 0 {
 		return nil
 	}
-	var body bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&body, gzip.BestSpeed)
-	if err != nil {
-		return fmt.Errorf("trail: gzip: %w", err)
+	body := &d.body
+	body.Reset()
+	if d.zw == nil {
+		var err error
+		if d.zw, err = gzip.NewWriterLevel(body, gzip.BestSpeed); err != nil {
+			return fmt.Errorf("trail: gzip: %w", err)
+		}
+	} else {
+		d.zw.Reset(body)
 	}
+	zw := d.zw
 	zw.Write([]byte(`{"Records":[`))
 	for i, r := range g.recs {
 		b, err := json.Marshal(r)
