@@ -140,3 +140,18 @@ func (c *Context) Len() int {
 	}
 	return len(c.entries)
 }
+
+// PutFolded sets key to v when the caller already has the lower-cased key
+// (batch decoders cache them): it skips the case folding and, unlike Set,
+// takes v's slice as is, so one backing array can serve many keys.
+func (c *Context) PutFolded(lkey, key string, v Value) {
+	if i := c.index(lkey); i >= 0 {
+		c.entries[i] = ctxEntry{lkey: lkey, key: key, val: v}
+		return
+	}
+	c.entries = append(c.entries, ctxEntry{lkey: lkey, key: key, val: v})
+}
+
+// NewContextSize returns an empty context with room for n keys (the fake
+// KMS sets about two dozen per request).
+func NewContextSize(n int) *Context { return &Context{entries: make([]ctxEntry, 0, n)} }

@@ -265,6 +265,7 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			fast := newFastDecoder(cache)
 			for c := range jobs {
 				buf, _ := outPool.Get().([]byte)
 				buf = buf[:0]
@@ -275,10 +276,13 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 					if len(bytes.TrimSpace(ln)) == 0 {
 						continue
 					}
-					req, err := ParseRequestLine(file, c.first+i, ln, tmpl, cache)
-					if err != nil {
-						c.err = err
-						break
+					req, ok := fast.decode(ln, tmpl)
+					if !ok {
+						var err error
+						if req, err = ParseRequestLine(file, c.first+i, ln, tmpl, cache); err != nil {
+							c.err = err
+							break
+						}
 					}
 					res := e.Decide(&req)
 					buf = AppendResultJSON(buf, &res)
