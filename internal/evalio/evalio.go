@@ -268,6 +268,10 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 			fast := newFastDecoder(cache)
 			for c := range jobs {
 				buf, _ := outPool.Get().([]byte)
+				if want := 3 * len(c.data); cap(buf) < want {
+					// A decision is about three times its request line.
+					buf = make([]byte, 0, want)
+				}
 				buf = buf[:0]
 				start := 0
 				for i, end := range c.ends {
@@ -337,8 +341,10 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 		cur.data = append(cur.data, sc.Bytes()...)
 		cur.ends = append(cur.ends, len(cur.data))
 		if len(cur.ends) == chunkLines {
+			size := len(cur.data)
 			flush()
-			cur = &chunk{first: line + 1, done: make(chan struct{})}
+			cur = &chunk{first: line + 1, done: make(chan struct{}),
+				data: make([]byte, 0, size+size/4), ends: make([]int, 0, chunkLines)}
 		}
 	}
 	if err := sc.Err(); err != nil {
