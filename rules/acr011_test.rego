@@ -24,3 +24,20 @@ test_pending_deletion_fires if {
 test_file_without_live_key_is_silent if {
 	count(rule.findings) == 0 with input as fx.input_of(fx.canonical_statements)
 }
+
+test_pending_import_fires if {
+	fs := rule.findings with input as live("PendingImport")
+	some f in fs
+	contains(f.message, "ImportKeyMaterial")
+}
+
+test_unavailable_and_replica_deletion_fire if {
+	count(rule.findings) == 1 with input as live("Unavailable")
+	count(rule.findings) == 1 with input as live("PendingReplicaDeletion")
+}
+
+test_updating_and_creating_are_not_reported if {
+	# Transient states of a healthy key: nothing to fix.
+	count(rule.findings) == 0 with input as live("Creating")
+	count(rule.findings) == 0 with input as live("Updating")
+}

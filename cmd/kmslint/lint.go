@@ -12,6 +12,7 @@ import (
 	"github.com/kmslint/kmslint/internal/config"
 	"github.com/kmslint/kmslint/internal/input"
 	"github.com/kmslint/kmslint/internal/lint"
+	"github.com/kmslint/kmslint/internal/livekey"
 	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/internal/report"
 )
@@ -27,6 +28,9 @@ func lintCommand(e env) *cli.Command {
 			&cli.StringFlag{Name: "region", Usage: "`REGION` of the recommendations (default: inferred, then AWS_REGION)"},
 			&cli.StringSliceFlag{Name: "caller", Usage: "IAM role/user `ARN` that calls StartRecommendation (default: the principals granted kms:DescribeKey)"},
 			&cli.StringSliceFlag{Name: "identity-policy", Usage: "the callers' IAM policy `FILE`s (for keys that delegate to IAM)"},
+			&cli.StringSliceFlag{Name: "key-arn", Usage: "lint a live key: its `ARN` (or key id / alias/NAME in the configured region); read-only DescribeKey, GetKeyPolicy, ListGrants"},
+			&cli.StringFlag{Name: "aws-profile", Usage: "AWS shared-config profile `NAME` for --key-arn (default AWS_PROFILE; --profile is the requirement profile)"},
+			&cli.StringFlag{Name: "endpoint-url", Usage: "KMS endpoint `URL` for --key-arn (e.g. kmslint serve)"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text, json, sarif, junit or github"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`"},
 			&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "error, warning, info or never"},
@@ -57,8 +61,9 @@ func runLint(c *cli.Context, e env) error {
 		return inputErrf("--fail-on: %v", err)
 	}
 	paths := c.Args().Slice()
-	if len(paths) == 0 {
-		return inputErrf("lint needs at least one PATH (a file, a directory, or - for stdin)")
+	keyRefs := c.StringSlice("key-arn")
+	if len(paths) == 0 && len(keyRefs) == 0 {
+		return inputErrf("lint needs at least one PATH (a file, a directory, or - for stdin) or --key-arn ARN")
 	}
 	ignores, err := config.ParseIgnores(append(append([]string(nil), cfg.Ignore...), c.StringSlice("ignore")...))
 	if err != nil {
@@ -88,13 +93,25 @@ func runLint(c *cli.Context, e env) error {
 		env.IdentityPolicies = append(env.IdentityPolicies, lint.IdentityPolicy{Name: name, Node: n})
 	}
 
-	sources := map[string][]byte{}
-	files, skipped, err := input.Walk(paths, input.WalkOptions{
-		Env:   input.Env{AccountID: env.Account, Region: pickOne(env.Region, env.DefaultRegion)},
-		Stdin: teeStdin(e, sources),
-	})
+	// Live keys are read before any file so that a credentials or access
+	// problem is reported before minutes of linting.
+	ctx := context.Background()
+	keys, err := fetchKeys(ctx, c, e, g, env, keyRefs)
 	if err != nil {
-		return inputErr(err)
+		return err
+	}
+
+	sources := map[string][]byte{}
+	var files []*input.File
+	var skipped []input.Skipped
+	if len(paths) > 0 {
+		files, skipped, err = input.Walk(paths, input.WalkOptions{
+			Env:   input.Env{AccountID: env.Account, Region: pickOne(env.Region, env.DefaultRegion)},
+			Stdin: teeStdin(e, sources),
+		})
+		if err != nil {
+			return inputErr(err)
+		}
 	}
 	if g.verbose {
 		for _, s := range skipped {
@@ -121,9 +138,19 @@ func runLint(c *cli.Context, e env) error {
 	if err != nil {
 		return inputErr(err)
 	}
-	findings, err := linter.Lint(context.Background(), docs, env)
-	if err != nil {
-		return inputErr(err)
+	var findings []report.Finding
+	if len(docs) > 0 {
+		findings, err = linter.Lint(ctx, docs, env)
+		if err != nil {
+			return inputErr(err)
+		}
+	}
+	for _, k := range keys {
+		fs, err := lintKey(ctx, linter, k, env, sources)
+		if err != nil {
+			return err
+		}
+		findings = append(findings, fs...)
 	}
 	for i := range findings {
 		if ignores.Match(findings[i].Rule, findings[i].Resource, findings[i].File) {
@@ -133,10 +160,80 @@ func runLint(c *cli.Context, e env) error {
 	rep := report.New(report.KindLint, version)
 	rep.Findings = findings
 	rep.Summary.Files = len(files)
-	rep.Summary.Policies = len(docs)
+	rep.Summary.Policies = len(docs) + len(keys)
 	rep.Rules = linter.Rules()
-	rep.Inputs = paths
+	rep.Inputs = append([]string(nil), paths...)
+	for _, k := range keys {
+		rep.Inputs = append(rep.Inputs, k.ARN)
+	}
 	return writeReport(c, e, g, rep, format, failOn, sources)
+}
+
+// fetchKeys reads the live keys of --key-arn. Every failure is an input
+// error (exit 2) with livekey's one-line, actionable message.
+func fetchKeys(ctx context.Context, c *cli.Context, e env, g globals, env lint.Env, refs []string) ([]*livekey.Key, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	f, err := livekey.New(ctx, livekey.Options{
+		Profile:        c.String("aws-profile"),
+		EndpointURL:    c.String("endpoint-url"),
+		FallbackRegion: pickOne(env.Region, env.DefaultRegion),
+		Getenv:         e.getenv,
+	})
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	var keys []*livekey.Key
+	for _, ref := range refs {
+		k, err := f.Fetch(ctx, ref)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		if g.verbose {
+			fmt.Fprintf(e.stderr, "kmslint: %s: note: %s %s key, %s, %s, in %s\n", k.ARN, k.KeyState, k.KeyManager, k.KeySpec, k.KeyUsage, k.Region)
+			if k.GrantsNote != "" {
+				fmt.Fprintf(e.stderr, "kmslint: %s: note: %s\n", k.ARN, k.GrantsNote)
+			}
+			for _, gr := range k.Grants {
+				fmt.Fprintf(e.stderr, "kmslint: %s: note: %s (grants add to the key policy)\n", k.ARN, gr)
+			}
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// lintKey lints a live key's policy with its metadata (ACR009-ACR011) and
+// says in each finding about a principal's access which grants also give
+// that principal the action: the rules see the key policy only.
+func lintKey(ctx context.Context, linter *lint.Linter, k *livekey.Key, env lint.Env, sources map[string][]byte) ([]report.Finding, error) {
+	doc, err := k.Document()
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	sources[doc.File] = []byte(k.Policy)
+	env.KeyARN = k.ARN
+	env.Key = k.LiveKey()
+	if env.Region == "" && env.DefaultRegion == "" {
+		// Without --region, AWS_REGION or a region in the policy, the
+		// recommendations are taken to be where the key is.
+		env.DefaultRegion = k.Region
+	}
+	fs, err := linter.Lint(ctx, []input.Document{doc}, env)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	for i := range fs {
+		ev := fs[i].Evidence
+		if ev == nil || ev.Principal == "" || ev.Action == "" {
+			continue
+		}
+		for _, gr := range k.GrantsFor(ev.Principal, ev.Action) {
+			fs[i].Message += fmt.Sprintf(" Besides the key policy, %s.", gr)
+		}
+	}
+	return fs, nil
 }
 
 // writeReport renders the report, to stdout or atomically to --output, and
