@@ -156,6 +156,7 @@ func newApp(e env) *cli.App {
 			rulesCommand(e),
 			explainCommand(e),
 			serveCommand(e),
+			simulateCommand(e),
 		},
 	}
 	for _, c := range app.Commands {

@@ -12,12 +12,13 @@ import (
 
 	"github.com/kmslint/kmslint/simulator/identity"
 	"github.com/kmslint/kmslint/simulator/kms"
+	"github.com/kmslint/kmslint/simulator/recommendation"
 )
 
 func serveCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "serve",
-		Usage:     "run the fake KMS on loopback for other tools' integration tests",
+		Usage:     "run the fake KMS and AgentCore recommendation API on loopback for other tools' integration tests",
 		UsageText: "kmslint serve [--addr 127.0.0.1:PORT] [--state DIR] [--identities FILE] [--trail DIR]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: kms.DefaultAddr, Usage: "listen `ADDRESS` (loopback unless you say otherwise; port 0 picks a free one)"},
@@ -37,17 +38,22 @@ func runServe(c *cli.Context, e env) error {
 			return inputErr(err)
 		}
 	}
-	srv, err := kms.Start(kms.Options{
-		Addr: c.String("addr"), Identities: ids,
-		StateDir: c.String("state"), TrailDir: c.String("trail"),
-		// A long-running server keeps its trail in files, not in memory.
-		NoMemoryTrail: c.String("trail") != "",
+	// One endpoint for both services, routed by protocol (CONTRACT.md).
+	stack, err := recommendation.Start(recommendation.StackOptions{
+		Addr: c.String("addr"),
+		KMS: kms.Options{
+			Identities: ids,
+			StateDir:   c.String("state"), TrailDir: c.String("trail"),
+			// A long-running server keeps its trail in files, not in memory.
+			NoMemoryTrail: c.String("trail") != "",
+		},
 	})
 	if err != nil {
 		return inputErr(err)
 	}
+	srv := stack.KMS
 	out := e.stdout
-	fmt.Fprintf(out, "kmslint serve: KMS endpoint %s\n", srv.Endpoint())
+	fmt.Fprintf(out, "kmslint serve: KMS and AgentCore recommendation endpoint %s\n", stack.Endpoint())
 	fmt.Fprintf(out, "account %s, region %s\n", srv.Account(), srv.Region())
 	fmt.Fprintln(out, "identities (test credentials, not secrets of any real account):")
 	for _, id := range srv.Identities().Identities {
@@ -64,7 +70,7 @@ func runServe(c *cli.Context, e env) error {
 	<-sig
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
+	if err := stack.Shutdown(ctx); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	fmt.Fprintln(e.stderr, "kmslint serve: stopped; trail flushed")

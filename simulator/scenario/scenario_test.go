@@ -1,0 +1,122 @@
+package scenario
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kmslint/kmslint/internal/generate"
+	"github.com/kmslint/kmslint/internal/report"
+)
+
+func TestAllScenariosMeetExpectationsWithDefaultPolicy(t *testing.T) {
+	dir := t.TempDir()
+	rep, err := Run(context.Background(), []string{"all"}, Options{TrailDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Scenarios != len(Names()) || rep.Summary.Met != rep.Summary.Scenarios {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		t.Fatalf("summary %+v\n%s", rep.Summary, b)
+	}
+	for _, s := range rep.Scenarios {
+		for _, f := range s.Findings {
+			if s.Name == "lifecycle" && f.Severity == report.SeverityError {
+				t.Errorf("lifecycle audit finding %s: %s", f.Rule, f.Message)
+			}
+		}
+	}
+	lc := rep.Scenarios[0]
+	var ops []string
+	for _, st := range lc.Steps {
+		ops = append(ops, st.Operation+":"+st.Outcome)
+	}
+	if got := strings.Join(ops, " "); got != "StartRecommendation:ok workflow:ok GetRecommendation:ok ListRecommendations:ok DeleteRecommendation:ok" {
+		t.Errorf("lifecycle steps %s", got)
+	}
+	if lc.Steps[0].KMSCalls[0].InvokedBy != "bedrock-agentcore.amazonaws.com" || lc.Steps[1].KMSCalls[0].Principal != "bedrock-agentcore.amazonaws.com" {
+		t.Errorf("identities: %+v / %+v", lc.Steps[0].KMSCalls[0], lc.Steps[1].KMSCalls[0])
+	}
+	// The trail is kept in S3 layout, one tree per scenario.
+	var files []string
+	filepath.WalkDir(filepath.Join(dir, "lifecycle"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) == 0 || !strings.Contains(files[0], "AWSLogs") || !strings.HasSuffix(files[0], ".json.gz") {
+		t.Errorf("trail files %v", files)
+	}
+}
+
+// Broken policies miss an expectation and name the statement to fix.
+func TestBrokenPoliciesNameTheStatement(t *testing.T) {
+	base, err := generate.JSON(generate.Options{Account: "111122223333", Region: "us-east-1", Callers: []string{"arn:aws:iam::111122223333:role/MyRecommendationRole"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(doc map[string]any)) []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(base, &doc); err != nil {
+			t.Fatal(err)
+		}
+		f(doc)
+		b, _ := json.Marshal(doc)
+		return b
+	}
+	stmts := func(doc map[string]any) []any { return doc["Statement"].([]any) }
+	bySid := func(doc map[string]any, sid string) map[string]any {
+		for _, s := range stmts(doc) {
+			if m := s.(map[string]any); m["Sid"] == sid {
+				return m
+			}
+		}
+		t.Fatalf("no %s", sid)
+		return nil
+	}
+	for _, tc := range []struct {
+		name, scenario, statement string
+		policy                    []byte
+	}{
+		{"no service statement", "lifecycle", "AllowServicePrincipalAccess", edit(func(doc map[string]any) {
+			var keep []any
+			for _, s := range stmts(doc) {
+				if s.(map[string]any)["Sid"] != "AllowServicePrincipalAccess" {
+					keep = append(keep, s)
+				}
+			}
+			doc["Statement"] = keep
+		})},
+		{"service statement without conditions", "confused-deputy", "AllowServicePrincipalAccess", edit(func(doc map[string]any) {
+			delete(bySid(doc, "AllowServicePrincipalAccess"), "Condition")
+		})},
+		{"service statement without conditions (service-denied)", "service-denied", "AllowServicePrincipalAccess", edit(func(doc map[string]any) {
+			delete(bySid(doc, "AllowServicePrincipalAccess"), "Condition")
+		})},
+		{"DescribeKey under an encryption-context condition", "lifecycle", "AllowCallerAccess", edit(func(doc map[string]any) {
+			doc["Statement"] = stmts(doc)[1:] // no root delegation either
+			bySid(doc, "AllowCallerAccess")["Condition"] = bySid(doc, "AllowCallerCryptoOps")["Condition"]
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := Run(context.Background(), []string{tc.scenario}, Options{Policy: tc.policy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := rep.Scenarios[0]
+			if res.Met || res.Statement != tc.statement {
+				t.Fatalf("met=%v statement=%q missed=%q", res.Met, res.Statement, res.Missed)
+			}
+		})
+	}
+}
+
+func TestUnknownScenario(t *testing.T) {
+	if _, err := Run(context.Background(), []string{"nope"}, Options{}); err == nil || !strings.Contains(err.Error(), "lifecycle") {
+		t.Fatalf("err = %v", err)
+	}
+}
