@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -43,6 +44,10 @@ func lintCommand(e env) *cli.Command {
 }
 
 func runLint(c *cli.Context, e env) error {
+	// OPA evaluation allocates heavily and a lint run is short-lived:
+	// collecting garbage a quarter as often cut CPU per policy by about 40%
+	// (bench/lint-throughput.sh).
+	debug.SetGCPercent(400)
 	g := globalsOf(c, e)
 	cfg, err := config.Load(c.String("config"), c.IsSet("config"))
 	if err != nil {

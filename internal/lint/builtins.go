@@ -33,6 +33,12 @@ type builtins struct {
 	mu       sync.Mutex
 	policies map[string]compiled // policy JSON text -> compiled
 	profiles map[string]*ast.Term
+	// pure holds the answers of the string built-ins (kms_action,
+	// operator, condition_key, parse_arn): every document asks them again
+	// for the same few strings.
+	pure map[string]*ast.Term
+	// parts are pieces of profile_requests (see buildProfile).
+	parts map[string]*ast.Term
 }
 
 type compiled struct {
@@ -56,6 +62,45 @@ type docState struct {
 	once    sync.Once
 	profile *ast.Term
 	profErr error
+	// Rules ask the same questions: ACR001-ACR003 and ACR012 decide each
+	// caller's requests, ACR006 and ACR007 the same service probes. The
+	// answers on the document's own policy are remembered for the document.
+	decisions memo
+	allowed   memo
+}
+
+// memo maps a request value to the built-in's answer. It compares values,
+// not their text: formatting a request costs more than hashing it.
+type memo struct {
+	mu sync.Mutex
+	m  map[int][]memoEntry
+}
+
+type memoEntry struct {
+	req ast.Value
+	res *ast.Term
+}
+
+func (m *memo) get(v ast.Value) (*ast.Term, bool) {
+	h := v.Hash()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.m[h] {
+		if e.req.Compare(v) == 0 {
+			return e.res, true
+		}
+	}
+	return nil, false
+}
+
+func (m *memo) put(v ast.Value, t *ast.Term) {
+	h := v.Hash()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[int][]memoEntry{}
+	}
+	m.m[h] = append(m.m[h], memoEntry{req: v, res: t})
 }
 
 type docKey struct{}
@@ -73,7 +118,7 @@ func newBuiltins() (*builtins, error) {
 	if err != nil {
 		return nil, fmt.Errorf("allow-all identity policy: %w", err)
 	}
-	return &builtins{allowAll: aa, policies: map[string]compiled{}, profiles: map[string]*ast.Term{}}, nil
+	return &builtins{allowAll: aa, policies: map[string]compiled{}, profiles: map[string]*ast.Term{}, pure: map[string]*ast.Term{}, parts: map[string]*ast.Term{}}, nil
 }
 
 func fn(name string, n int) *rego.Function {
@@ -107,31 +152,68 @@ func (b *builtins) testBuiltins() []*tester.Builtin {
 	return []*tester.Builtin{
 		mk(decide, rego.Function2(decide, b.decide)),
 		mk(profile, rego.Function1(profile, b.profileRequests)),
-		mk(arn, rego.Function1(arn, parseARN)),
-		mk(op, rego.Function1(op, func(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
+		mk(arn, rego.Function1(arn, b.cachedString("a", parseARN))),
+		mk(op, rego.Function1(op, b.cachedString("o", func(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
 			s, ok := a.Value.(ast.String)
 			if !ok {
 				return nil, errors.New("kmslint.operator: want a string")
 			}
-			return toTerm(operatorInfo(string(s)))
-		})),
-		mk(ck, rego.Function1(ck, func(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
+			return operatorTerm(string(s)), nil
+		}))),
+		mk(ck, rego.Function1(ck, b.cachedString("c", func(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
 			s, ok := a.Value.(ast.String)
 			if !ok {
 				return nil, errors.New("kmslint.condition_key: want a string")
 			}
 			k, known := lookupConditionKey(string(s))
-			return toTerm(map[string]any{"known": known, "multivalued": k.multi, "kms_sets": k.kms})
-		})),
-		mk(act, rego.Function1(act, func(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
+			return ast.ObjectTerm(
+				ast.Item(ast.StringTerm("known"), ast.BooleanTerm(known)),
+				ast.Item(ast.StringTerm("multivalued"), ast.BooleanTerm(k.multi)),
+				ast.Item(ast.StringTerm("kms_sets"), ast.BooleanTerm(k.kms)),
+			), nil
+		}))),
+		mk(act, rego.Function1(act, b.cachedString("k", func(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
 			s, ok := a.Value.(ast.String)
 			if !ok {
 				return nil, errors.New("kmslint.kms_action: want a string")
 			}
 			m := kmsActionMatches(string(s))
-			return toTerm(map[string]any{"valid": len(m) > 0, "matches": stringsAny(m)})
-		})),
+			return ast.ObjectTerm(
+				ast.Item(ast.StringTerm("valid"), ast.BooleanTerm(len(m) > 0)),
+				ast.Item(ast.StringTerm("matches"), stringsTerm(m)),
+			), nil
+		}))),
 		mk(allowed, rego.Function2(allowed, b.allowedActions)),
+	}
+}
+
+// cachedString remembers f's answers for string arguments; other arguments
+// (errors, undefined) go to f every time. kind keeps the built-ins apart in
+// the shared map.
+func (b *builtins) cachedString(kind string, f func(rego.BuiltinContext, *ast.Term) (*ast.Term, error)) func(rego.BuiltinContext, *ast.Term) (*ast.Term, error) {
+	return func(bctx rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
+		s, ok := a.Value.(ast.String)
+		if !ok {
+			return f(bctx, a)
+		}
+		key := kind + string(s)
+		b.mu.Lock()
+		t, hit := b.pure[key]
+		b.mu.Unlock()
+		if hit {
+			return t, nil
+		}
+		t, err := f(bctx, a)
+		if err != nil {
+			return nil, err
+		}
+		b.mu.Lock()
+		if len(b.pure) >= cacheLimit {
+			clear(b.pure)
+		}
+		b.pure[key] = t
+		b.mu.Unlock()
+		return t, nil
 	}
 }
 
@@ -141,14 +223,6 @@ func toTerm(v any) (*ast.Term, error) {
 		return nil, err
 	}
 	return ast.NewTerm(val), nil
-}
-
-func stringsAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }
 
 func parseARN(_ rego.BuiltinContext, a *ast.Term) (*ast.Term, error) {
@@ -258,42 +332,83 @@ func errTerm(err error) (*ast.Term, error) {
 }
 
 func (b *builtins) decide(bctx rego.BuiltinContext, pol, req *ast.Term) (*ast.Term, error) {
-	eng, r, err := b.prepare(bctx.Context, pol, req)
+	return b.memoized(bctx.Context, pol, req, func(d *docState) *memo { return &d.decisions }, b.decideTerm)
+}
+
+// memoized answers from the document's memo when pol is the document's own
+// policy (the only case where the answer is known to be the same).
+func (b *builtins) memoized(ctx context.Context, pol, req *ast.Term, which func(*docState) *memo, f func(context.Context, *ast.Term, *ast.Term) (*ast.Term, error)) (*ast.Term, error) {
+	d, ok := ctx.Value(docKey{}).(*docState)
+	if !ok || !sameValue(pol.Value, d.policyVal) {
+		return f(ctx, pol, req)
+	}
+	m := which(d)
+	if t, ok := m.get(req.Value); ok {
+		return t, nil
+	}
+	t, err := f(ctx, pol, req)
+	if err != nil {
+		return nil, err
+	}
+	m.put(req.Value, t)
+	return t, nil
+}
+
+func (b *builtins) decideTerm(ctx context.Context, pol, req *ast.Term) (*ast.Term, error) {
+	eng, r, err := b.prepare(ctx, pol, req)
 	if err != nil {
 		return errTerm(err)
 	}
 	res := eng.Decide(r)
-	stmts := make([]any, 0, len(res.Statements))
+	stmts := make([]*ast.Term, 0, len(res.Statements))
 	for _, s := range res.Statements {
-		stmts = append(stmts, map[string]any{
-			"policy": s.Policy, "sid": s.Sid, "index": s.Index, "effect": s.Effect, "matched": s.Matched,
-			"decisive": s.Decisive, "via": s.Via, "reason": s.Reason, "failed": s.Failed.String(),
-		})
+		stmts = append(stmts, ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("policy"), ast.StringTerm(s.Policy)),
+			ast.Item(ast.InternedTerm("sid"), ast.StringTerm(s.Sid)),
+			ast.Item(ast.InternedTerm("index"), ast.IntNumberTerm(s.Index)),
+			ast.Item(ast.InternedTerm("effect"), ast.StringTerm(s.Effect)),
+			ast.Item(ast.InternedTerm("matched"), ast.BooleanTerm(s.Matched)),
+			ast.Item(ast.InternedTerm("decisive"), ast.BooleanTerm(s.Decisive)),
+			ast.Item(ast.InternedTerm("via"), ast.StringTerm(s.Via)),
+			ast.Item(ast.InternedTerm("reason"), ast.StringTerm(s.Reason)),
+			ast.Item(ast.InternedTerm("failed"), ast.StringTerm(s.Failed.String())),
+		))
 	}
-	return toTerm(map[string]any{
-		"decision": res.Decision.String(), "summary": res.Summary,
-		"deciding": stringsAny(res.Deciding()), "statements": stmts,
-	})
+	return ast.ObjectTerm(
+		ast.Item(ast.InternedTerm("decision"), ast.StringTerm(res.Decision.String())),
+		ast.Item(ast.InternedTerm("summary"), ast.StringTerm(res.Summary)),
+		ast.Item(ast.InternedTerm("deciding"), stringsTerm(res.Deciding())),
+		ast.Item(ast.InternedTerm("statements"), ast.ArrayTerm(stmts...)),
+	), nil
+}
+
+func stringsTerm(s []string) *ast.Term {
+	ts := make([]*ast.Term, len(s))
+	for i, v := range s {
+		ts[i] = ast.StringTerm(v)
+	}
+	return ast.ArrayTerm(ts...)
 }
 
 // allowedActions answers decide for every KMS action with the request's
 // principal and context, in one call: ACR008 would otherwise make fifty.
 func (b *builtins) allowedActions(bctx rego.BuiltinContext, pol, req *ast.Term) (*ast.Term, error) {
-	eng, r, err := b.prepare(bctx.Context, pol, req)
+	return b.memoized(bctx.Context, pol, req, func(d *docState) *memo { return &d.allowed }, b.allowedTerm)
+}
+
+func (b *builtins) allowedTerm(ctx context.Context, pol, req *ast.Term) (*ast.Term, error) {
+	eng, r, err := b.prepare(ctx, pol, req)
 	if err != nil {
 		return errTerm(err)
 	}
-	var out []any
-	for _, a := range kmsActions {
-		r.Action = "kms:" + a
+	out := []*ast.Term{}
+	for _, a := range kmsActionNames {
+		r.Action = a
 		if eng.Allowed(r) == authz.Allow {
-			out = append(out, r.Action)
+			out = append(out, ast.StringTerm(a))
 		}
 	}
-	if out == nil {
-		out = []any{}
-	}
-	return toTerm(out)
+	return ast.ArrayTerm(out...), nil
 }
 
 func (b *builtins) prepare(ctx context.Context, pol, req *ast.Term) (*authz.Engine, *authz.Request, error) {
@@ -412,19 +527,24 @@ func requestFromValue(obj ast.Object) (*authz.Request, error) {
 	return &authz.Request{Principal: p, Action: action, Resource: res, Context: c}, nil
 }
 
-// requestJSON is the Rego form of an authz.Request (the shape decide takes).
-func requestJSON(r authz.Request) map[string]any {
-	ctx := map[string]any{}
+// requestTerm is the Rego form of an authz.Request (the shape decide takes).
+func requestTerm(r authz.Request) *ast.Term {
+	var ctx [][2]*ast.Term
 	if r.Context != nil {
 		r.Context.Each(func(k string, v authz.Value) {
 			if v.Multi {
-				ctx[k] = stringsAny(v.Values)
+				ctx = append(ctx, ast.Item(ast.StringTerm(k), stringsTerm(v.Values)))
 			} else if len(v.Values) > 0 {
-				ctx[k] = v.Values[0]
+				ctx = append(ctx, ast.Item(ast.StringTerm(k), ast.StringTerm(v.Values[0])))
 			}
 		})
 	}
-	return map[string]any{"principal": r.Principal.String(), "action": r.Action, "resource": r.Resource, "context": ctx}
+	return ast.ObjectTerm(
+		ast.Item(ast.StringTerm("principal"), ast.StringTerm(r.Principal.String())),
+		ast.Item(ast.StringTerm("action"), ast.StringTerm(r.Action)),
+		ast.Item(ast.StringTerm("resource"), ast.StringTerm(r.Resource)),
+		ast.Item(ast.StringTerm("context"), ast.ObjectTerm(ctx...)),
+	)
 }
 
 func (b *builtins) profileRequests(bctx rego.BuiltinContext, envT *ast.Term) (*ast.Term, error) {
@@ -447,7 +567,7 @@ func (b *builtins) profileFor(envT *ast.Term) (*ast.Term, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err = buildProfile(env, callers)
+	t, err = b.buildProfile(env, callers)
 	if err != nil {
 		return nil, err
 	}
@@ -485,39 +605,81 @@ func profileEnv(v ast.Value) (agentcore.Env, []string, error) {
 	return env, callers, nil
 }
 
-func buildProfile(env agentcore.Env, callers []string) (*ast.Term, error) {
+// buildProfile assembles the profile from parts cached per environment
+// (the service's requests) and per environment and caller: documents of one
+// run share them even when their caller lists differ.
+func (b *builtins) buildProfile(env agentcore.Env, callers []string) (*ast.Term, error) {
 	rec := agentcore.RecommendationARN(agentcore.PartitionOf(env.Region), env.Region, env.Account, agentcore.SampleID)
-	steps := func(rs []agentcore.Request) []any {
-		out := make([]any, 0, len(rs))
-		for _, r := range rs {
-			out = append(out, map[string]any{"step": string(r.Step), "request": requestJSON(r.Request)})
+	envKey := env.Account + "\x00" + env.Region + "\x00" + env.KeyARN + "\x00"
+	cr, cp := ast.NewObject(), ast.NewObject()
+	for _, c := range sortedCopy(callers) {
+		k := ast.StringTerm(c)
+		if cr.Get(k) != nil {
+			continue
 		}
-		return out
-	}
-	probes := func(ps []agentcore.Probe) []any {
-		out := make([]any, 0, len(ps))
-		for _, p := range ps {
-			out = append(out, map[string]any{"id": p.ID, "about": p.About, "family": p.Family, "request": requestJSON(p.Request)})
-		}
-		return out
-	}
-	cr, cp := map[string]any{}, map[string]any{}
-	sorted := sortedCopy(callers)
-	for _, c := range sorted {
 		p, err := authz.ParsePrincipal(c)
 		if err != nil {
 			// An unresolved template value or a typo: no requests for it,
 			// rather than failing every rule.
 			continue
 		}
-		s := agentcore.CallerSession(p, "kmslint")
-		cr[c] = steps(agentcore.CallerRequests(env, s, rec))
-		cp[c] = probes(agentcore.CallerProbes(env, s))
+		part := b.part("C"+envKey+c, func() *ast.Term {
+			s := agentcore.CallerSession(p, "kmslint")
+			return ast.ArrayTerm(stepsTerm(agentcore.CallerRequests(env, s, rec)), probesTerm(agentcore.CallerProbes(env, s)))
+		})
+		cr.Insert(k, part.Value.(*ast.Array).Elem(0))
+		cp.Insert(k, part.Value.(*ast.Array).Elem(1))
 	}
-	return toTerm(map[string]any{
-		"recommendation_arn": rec,
-		"callers":            cr, "caller_probes": cp,
-		"service":        steps(agentcore.ServiceRequests(env, rec)),
-		"service_probes": probes(agentcore.ServiceProbes(env)),
-	})
+	svc := b.part("S"+envKey, func() *ast.Term {
+		return ast.ArrayTerm(stepsTerm(agentcore.ServiceRequests(env, rec)), probesTerm(agentcore.ServiceProbes(env)))
+	}).Value.(*ast.Array)
+	return ast.ObjectTerm(
+		ast.Item(ast.StringTerm("recommendation_arn"), ast.StringTerm(rec)),
+		ast.Item(ast.StringTerm("callers"), ast.NewTerm(cr)),
+		ast.Item(ast.StringTerm("caller_probes"), ast.NewTerm(cp)),
+		ast.Item(ast.StringTerm("service"), svc.Elem(0)),
+		ast.Item(ast.StringTerm("service_probes"), svc.Elem(1)),
+	), nil
+}
+
+// part returns the cached term for key, building it on a miss.
+func (b *builtins) part(key string, build func() *ast.Term) *ast.Term {
+	b.mu.Lock()
+	t, ok := b.parts[key]
+	b.mu.Unlock()
+	if ok {
+		return t
+	}
+	t = build()
+	b.mu.Lock()
+	if len(b.parts) >= cacheLimit {
+		clear(b.parts)
+	}
+	b.parts[key] = t
+	b.mu.Unlock()
+	return t
+}
+
+func stepsTerm(rs []agentcore.Request) *ast.Term {
+	out := make([]*ast.Term, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, ast.ObjectTerm(
+			ast.Item(ast.StringTerm("step"), ast.StringTerm(string(r.Step))),
+			ast.Item(ast.StringTerm("request"), requestTerm(r.Request)),
+		))
+	}
+	return ast.ArrayTerm(out...)
+}
+
+func probesTerm(ps []agentcore.Probe) *ast.Term {
+	out := make([]*ast.Term, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, ast.ObjectTerm(
+			ast.Item(ast.StringTerm("id"), ast.StringTerm(p.ID)),
+			ast.Item(ast.StringTerm("about"), ast.StringTerm(p.About)),
+			ast.Item(ast.StringTerm("family"), ast.StringTerm(p.Family)),
+			ast.Item(ast.StringTerm("request"), requestTerm(p.Request)),
+		))
+	}
+	return ast.ArrayTerm(out...)
 }

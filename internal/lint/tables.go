@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"github.com/kmslint/kmslint/internal/authz"
 )
 
@@ -31,15 +33,25 @@ var kmsActions = []string{
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
 func kmsActionMatches(pattern string) []string {
 	var out []string
-	for _, a := range kmsActions {
-		if globMatch(strings.ToLower(pattern), "kms:"+strings.ToLower(a)) {
-			out = append(out, "kms:"+a)
+	p := strings.ToLower(pattern)
+	for i, a := range kmsActionsLower {
+		if globMatch(p, a) {
+			out = append(out, kmsActionNames[i])
 		}
 	}
 	return out
 }
 
-// globMatch matches s against p where * is any run and ? one character.
+// kmsActionNames and kmsActionsLower are kmsActions as IAM names, computed
+// once: kms_action and allowed_actions run for every statement and probe.
+var kmsActionNames, kmsActionsLower = func() (names, lower []string) {
+	for _, a := range kmsActions {
+		names = append(names, "kms:"+a)
+		lower = append(lower, "kms:"+strings.ToLower(a))
+	}
+	return names, lower
+}()
+
 func globMatch(p, s string) bool {
 	px, sx := 0, 0
 	star, mark := -1, 0
@@ -148,8 +160,8 @@ func lookupConditionKey(key string) (condKey, bool) {
 	return condKey{}, false
 }
 
-// operatorInfo is the JSON form of authz.ParseOperator for Rego.
-func operatorInfo(name string) map[string]any {
+// operatorTerm is the Rego form of authz.ParseOperator.
+func operatorTerm(name string) *ast.Term {
 	op := authz.ParseOperator(name)
 	set := ""
 	switch {
@@ -158,10 +170,16 @@ func operatorInfo(name string) map[string]any {
 	case op.AllValues:
 		set = "ForAllValues"
 	}
-	return map[string]any{
-		"known": op.Known(), "base": op.Base, "negated": op.Negated, "if_exists": op.IfExists,
-		"set": set, "string_equals_family": op.IsStringEqualsFamily(), "arn": op.IsArn(), "null": op.IsNull(),
-	}
+	return ast.ObjectTerm(
+		ast.Item(ast.StringTerm("known"), ast.BooleanTerm(op.Known())),
+		ast.Item(ast.StringTerm("base"), ast.StringTerm(op.Base)),
+		ast.Item(ast.StringTerm("negated"), ast.BooleanTerm(op.Negated)),
+		ast.Item(ast.StringTerm("if_exists"), ast.BooleanTerm(op.IfExists)),
+		ast.Item(ast.StringTerm("set"), ast.StringTerm(set)),
+		ast.Item(ast.StringTerm("string_equals_family"), ast.BooleanTerm(op.IsStringEqualsFamily())),
+		ast.Item(ast.StringTerm("arn"), ast.BooleanTerm(op.IsArn())),
+		ast.Item(ast.StringTerm("null"), ast.BooleanTerm(op.IsNull())),
+	)
 }
 
 func sortedCopy(s []string) []string {
