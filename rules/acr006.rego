@@ -32,12 +32,10 @@ invalid if {
 
 family := "service-deputy"
 
-# A non-recommendation resource of this account lets no other account in:
-# ACR007 (scope) reports it, not this rule.
-in_family(p) if {
-	p.family == family
-	p.id != "service-non-recommendation-arn"
-}
+# CONTRACT.md's ACR006 includes "a foreign or non-recommendation
+# aws:SourceArn": the service acting for another resource of this account
+# (another AgentCore resource type) is a confused deputy too.
+in_family(p) if p.family == family
 
 partition := kmslint.parse_arn(input.env.key_arn).partition
 

@@ -23,8 +23,14 @@ test_unconditioned_service_fires if {
 	contains(f.message, `"aws:SourceAccount":"111122223333"`)
 }
 
-test_source_account_only_is_not_a_deputy if {
-	count(rule.findings) == 0 with input as input_with_service(service_with({"StringEquals": {"aws:SourceAccount": fx.account}}))
+# Pinned by account only: the service may act for any resource of the
+# account, not just its recommendations.
+test_source_account_only_lets_other_resources_in if {
+	fs := rule.findings with input as input_with_service(service_with({"StringEquals": {"aws:SourceAccount": fx.account}}))
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "non-recommendation")
+	not contains(f.message, "444455556666")
 }
 
 # Any recommendation of any account: foreign SourceArn gets in.
@@ -44,14 +50,16 @@ test_if_exists_fires if {
 	contains(f.message, "neither aws:SourceAccount nor aws:SourceArn")
 }
 
-# A non-recommendation resource of this account lets no other account in:
-# ACR007's warning, not this error.
-test_any_resource_of_account_is_left_to_acr007 if {
+# Any AgentCore resource of this account, not only recommendations.
+test_any_resource_of_account_fires if {
 	s := service_with({
 		"StringEquals": {"aws:SourceAccount": fx.account},
 		"ArnLike": {"aws:SourceArn": "arn:aws:bedrock-agentcore:us-east-1:111122223333:*"},
 	})
-	count(rule.findings) == 0 with input as input_with_service(s)
+	fs := rule.findings with input as input_with_service(s)
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "non-recommendation")
 }
 
 # ArnEquals matches wildcards too: this is as good as ArnLike.

@@ -31,11 +31,7 @@ invalid if {
 
 family := "service-scope"
 
-# ACR006 leaves a non-recommendation resource of this account to this rule:
-# no other account gets in through it.
 in_family(p) if p.family == family
-
-in_family(p) if p.id == "service-non-recommendation-arn"
 
 partition := kmslint.parse_arn(input.env.key_arn).partition
 
@@ -64,7 +60,6 @@ allowed contains [stmt, p, d] if {
 deputy if {
 	some p in kmslint.profile_requests(input.env).service_probes
 	p.family == "service-deputy"
-	p.id != "service-non-recommendation-arn"
 	kmslint.decide(input.policy, object.union(p.request, {"identity": "none"})).decision == "Allow"
 }
 
