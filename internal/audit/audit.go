@@ -38,6 +38,10 @@ type Auditor struct {
 	keys    map[string][]Entry // key ARN (or id) -> lifecycle events
 	// policies holds the policy text of each PutKeyPolicy by event id.
 	policies map[string]string
+	// strs interns the strings that repeat across entries (principals,
+	// operations, outcomes, sources): a large trail has a few dozen distinct
+	// ones over millions of events, and each event brings its own copy.
+	strs map[string]string
 }
 
 // New returns an Auditor.
@@ -48,6 +52,7 @@ func New(opts Options) *Auditor {
 		recs:     map[string]*Timeline{},
 		keys:     map[string][]Entry{},
 		policies: map[string]string{},
+		strs:     map[string]string{},
 	}
 	for _, c := range opts.Callers {
 		a.callers[c] = true
@@ -69,15 +74,15 @@ func (a *Auditor) Add(ev *cloudtrail.Event) {
 	e := Entry{
 		EventID:   ev.EventID,
 		Time:      ev.EventTime,
-		Operation: ev.EventName,
-		Principal: principalOf(ev.UserIdentity),
-		InvokedBy: ev.UserIdentity.InvokedBy,
+		Operation: a.intern(ev.EventName),
+		Principal: a.intern(principalOf(ev.UserIdentity)),
+		InvokedBy: a.intern(ev.UserIdentity.InvokedBy),
 		Outcome:   OutcomeOK,
-		source:    ev.Source,
+		source:    a.intern(ev.Source),
 		record:    ev.Record,
 	}
 	if ev.ErrorCode != "" {
-		e.Outcome = ev.ErrorCode
+		e.Outcome = a.intern(ev.ErrorCode)
 	}
 	if lifecycleEvents[ev.EventName] {
 		e.Who = classify(ev.UserIdentity, nil)
@@ -104,6 +109,18 @@ func (a *Auditor) Add(ev *cloudtrail.Event) {
 		t.Key = key
 	}
 	t.Events = append(t.Events, e)
+}
+
+func (a *Auditor) intern(s string) string {
+	if v, ok := a.strs[s]; ok {
+		return v
+	}
+	// Bounded: past this many distinct values (a trail of ever-new session
+	// names) interning stops paying and the map would only grow.
+	if len(a.strs) < 1<<16 {
+		a.strs[s] = s
+	}
+	return s
 }
 
 func isARN(s string) bool { return len(s) > 4 && s[:4] == "arn:" }

@@ -36,27 +36,47 @@ func writeText(w io.Writer, rep *Report, opts Options) error {
 			shown = append(shown, f)
 		}
 	}
+	// An audit reads as a story: each recommendation's timeline first, then
+	// what is wrong with it, then what could not be read. Lint reports have
+	// no timelines, so their output does not change.
+	cw := &countingWriter{w: w}
+	if err := writeSection(cw, rep.Timelines, opts); err != nil {
+		return err
+	}
 	for i, g := range groupByLocation(shown) {
-		if i > 0 {
+		if i > 0 || cw.n > 0 {
 			fmt.Fprintln(w)
 		}
 		t.group(g)
 	}
-	for _, extra := range []any{rep.Timelines, rep.InputErrors} {
-		if s, ok := extra.(TextSection); ok && !isNil(extra) {
-			if len(shown) > 0 {
-				fmt.Fprintln(w)
-			}
-			if err := s.WriteText(w, opts); err != nil {
-				return err
-			}
-		}
+	if err := writeSection(w, rep.InputErrors, opts); err != nil {
+		return err
 	}
-	if len(shown) > 0 {
+	if len(shown) > 0 || cw.n > 0 {
 		fmt.Fprintln(w)
 	}
 	_, err := fmt.Fprintln(w, summaryLine(rep))
 	return err
+}
+
+// writeSection prints an audit value that has a text rendering.
+func writeSection(w io.Writer, v any, opts Options) error {
+	if s, ok := v.(TextSection); ok && !isNil(v) {
+		return s.WriteText(w, opts)
+	}
+	return nil
+}
+
+// countingWriter tells whether a section printed anything.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }
 
 type findingGroup struct {
