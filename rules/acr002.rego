@@ -39,7 +39,7 @@ given := count(object.get(input, "identity_policies", [])) > 0
 identity := "given" if given
 else := "none"
 
-decide(req, mode) := kmslint.decide(input.policy, object.union(req, {"identity": mode, "identity_policies": object.get(input, "identity_policies", [])}))
+decide(req, mode) := kmslint.decide_as(input.policy, req, {"identity": mode, "identity_policies": object.get(input, "identity_policies", [])})
 
 denied[caller] := {"req": r, "d": d} if {
 	applies

@@ -39,7 +39,7 @@ denied := [[s, d] |
 	applies
 	profile := kmslint.profile_requests(input.env)
 	some s in profile.service
-	d := kmslint.decide(input.policy, object.union(s.request, {"identity": "none"}))
+	d := kmslint.decide_as(input.policy, s.request, "none")
 	not d.error
 	d.decision != "Allow"
 ]

@@ -47,7 +47,7 @@ allowed contains [stmt, p, d] if {
 	profile := kmslint.profile_requests(input.env)
 	some p in profile.service_probes
 	in_family(p)
-	d := kmslint.decide(input.policy, object.union(p.request, {"identity": "none"}))
+	d := kmslint.decide_as(input.policy, p.request, "none")
 	d.decision == "Allow"
 	stmt := [s.index |
 		some s in d.statements
@@ -60,7 +60,7 @@ allowed contains [stmt, p, d] if {
 deputy if {
 	some p in kmslint.profile_requests(input.env).service_probes
 	p.family == "service-deputy"
-	kmslint.decide(input.policy, object.union(p.request, {"identity": "none"})).decision == "Allow"
+	kmslint.decide_as(input.policy, p.request, "none").decision == "Allow"
 }
 
 findings contains f if {

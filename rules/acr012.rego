@@ -37,9 +37,9 @@ root_only contains [caller, r.action, r, d, root] if {
 	some caller in input.env.callers
 	some s in profile.callers[caller]
 	r := s.request
-	exact := kmslint.decide(input.policy, object.union(r, {"identity": "none"}))
+	exact := kmslint.decide_as(input.policy, r, "none")
 	exact.decision == "ImplicitDeny"
-	d := kmslint.decide(input.policy, object.union(r, {"identity": "allow-all"}))
+	d := kmslint.decide_as(input.policy, r, "allow-all")
 	d.decision == "Allow"
 	root := [st.index |
 		some st in d.statements
