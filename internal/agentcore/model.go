@@ -9,6 +9,7 @@ package agentcore
 
 import (
 	"fmt"
+	"github.com/kmslint/kmslint/internal/partition"
 	"regexp"
 	"strings"
 
@@ -56,19 +57,7 @@ func ParseRecommendationARN(arn string) (partition, region, account, id string, 
 }
 
 // PartitionOf returns the partition of a region.
-func PartitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	}
-	return "aws"
-}
+func PartitionOf(region string) string { return partition.Of(region) }
 
 // ViaService is the kms:ViaService value for AgentCore in a region:
 // "<service-prefix>.<region>.amazonaws.com".

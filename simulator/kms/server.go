@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kmslint/kmslint/internal/partition"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -87,7 +87,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		ids:       ids,
 		region:    ids.Region,
-		partition: partitionOf(ids.Region),
+		partition: partition.Of(ids.Region),
 		now:       func() time.Time { return now().UTC() },
 		store:     newStore(),
 	}
@@ -284,17 +284,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	return errors.Join(errs...)
-}
-
-// partitionOf maps a region to its partition.
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
 
 func (s *Server) keyARN(account, id string) string {

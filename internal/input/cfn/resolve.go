@@ -2,6 +2,7 @@ package cfn
 
 import (
 	"encoding/base64"
+	"github.com/kmslint/kmslint/internal/partition"
 	"sort"
 	"strconv"
 	"strings"
@@ -249,7 +250,7 @@ func (r *resolver) partition(pos policy.Pos) string {
 		return env.Partition
 	}
 	if env.Region != "" {
-		return partitionOf(env.Region)
+		return partition.Of(env.Region)
 	}
 	if v := env.Parameters["AWS::Partition"]; v != "" {
 		return v
@@ -257,22 +258,6 @@ func (r *resolver) partition(pos policy.Pos) string {
 	if !r.partitionNoted {
 		r.partitionNoted = true
 		r.notes = append(r.notes, source.Note{Pos: pos, Message: "AWS::Partition taken as aws: no region or partition was given"})
-	}
-	return "aws"
-}
-
-// partitionOf maps a region name to its partition.
-// https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	case strings.HasPrefix(region, "us-isob-"):
-		return "aws-iso-b"
-	case strings.HasPrefix(region, "us-iso-"):
-		return "aws-iso"
 	}
 	return "aws"
 }
