@@ -60,7 +60,8 @@ findings contains f if {
 		s == stmt
 	]
 	abouts := sort({p.about | some [p, _] in group})
-	[p0, d0] := [[p, d] | some [p, d] in group; p.id == min({q.id | some [q, _] in group})][0]
+	first := min({p.id | some [p, _] in group})
+	[p0, d0] := [[p, d] | some [p, d] in group; p.id == first][0]
 	label := input.statements[stmt].sid
 	f := {
 		"message": sprintf("%s can %s: statement %s grants it without scoping the encryption context to this account's recommendations. Add to statement %s: %s", [caller, concat("; ", abouts), label, label, json.marshal({"StringLike": {"kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn": rec_pattern}})]),

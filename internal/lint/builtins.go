@@ -39,6 +39,11 @@ type builtins struct {
 	pure map[string]*ast.Term
 	// parts are pieces of profile_requests (see buildProfile).
 	parts map[string]*ast.Term
+	// requests are decoded request objects by identity: the requests of
+	// profile_requests are the same ast values for every rule and, for the
+	// service, every document of the environment. Keys are pointers (an
+	// ast.Object), compared by identity, never by content.
+	requests map[ast.Value]*authz.Request
 }
 
 type compiled struct {
@@ -67,6 +72,11 @@ type docState struct {
 	// answers on the document's own policy are remembered for the document.
 	decisions memo
 	allowed   memo
+	// stmts holds the per-statement objects of decide's answers: building
+	// a nine-field object is most of what a decision costs, and the
+	// document's statements answer the same way to many requests.
+	stmtMu sync.Mutex
+	stmts  map[authz.StatementResult]*ast.Term
 }
 
 // memo maps a request value to the built-in's answer. It compares values,
@@ -118,7 +128,7 @@ func newBuiltins() (*builtins, error) {
 	if err != nil {
 		return nil, fmt.Errorf("allow-all identity policy: %w", err)
 	}
-	return &builtins{allowAll: aa, policies: map[string]compiled{}, profiles: map[string]*ast.Term{}, pure: map[string]*ast.Term{}, parts: map[string]*ast.Term{}}, nil
+	return &builtins{allowAll: aa, policies: map[string]compiled{}, profiles: map[string]*ast.Term{}, pure: map[string]*ast.Term{}, parts: map[string]*ast.Term{}, requests: map[ast.Value]*authz.Request{}}, nil
 }
 
 func fn(name string, n int) *rego.Function {
@@ -377,19 +387,10 @@ func (b *builtins) decideTerm(ctx context.Context, pol, req *ast.Term) (*ast.Ter
 		return errTerm(err)
 	}
 	res := eng.Decide(r)
+	d, _ := ctx.Value(docKey{}).(*docState)
 	stmts := make([]*ast.Term, 0, len(res.Statements))
 	for _, s := range res.Statements {
-		stmts = append(stmts, ast.ObjectTerm(
-			ast.Item(ast.InternedTerm("policy"), ast.StringTerm(s.Policy)),
-			ast.Item(ast.InternedTerm("sid"), ast.StringTerm(s.Sid)),
-			ast.Item(ast.InternedTerm("index"), ast.IntNumberTerm(s.Index)),
-			ast.Item(ast.InternedTerm("effect"), ast.StringTerm(s.Effect)),
-			ast.Item(ast.InternedTerm("matched"), ast.BooleanTerm(s.Matched)),
-			ast.Item(ast.InternedTerm("decisive"), ast.BooleanTerm(s.Decisive)),
-			ast.Item(ast.InternedTerm("via"), ast.StringTerm(s.Via)),
-			ast.Item(ast.InternedTerm("reason"), ast.StringTerm(s.Reason)),
-			ast.Item(ast.InternedTerm("failed"), ast.StringTerm(s.Failed.String())),
-		))
+		stmts = append(stmts, d.statementTerm(s))
 	}
 	return ast.ObjectTerm(
 		ast.Item(ast.InternedTerm("decision"), ast.StringTerm(res.Decision.String())),
@@ -397,6 +398,41 @@ func (b *builtins) decideTerm(ctx context.Context, pol, req *ast.Term) (*ast.Ter
 		ast.Item(ast.InternedTerm("deciding"), stringsTerm(res.Deciding())),
 		ast.Item(ast.InternedTerm("statements"), ast.ArrayTerm(stmts...)),
 	), nil
+}
+
+// statementTerm is the Rego form of one statement's result, shared by the
+// document's decisions (d may be nil: no document, no sharing). Only the
+// fields the term shows make up the key: Condition is not shown.
+func (d *docState) statementTerm(s authz.StatementResult) *ast.Term {
+	s.Condition = 0
+	if d != nil {
+		d.stmtMu.Lock()
+		t, ok := d.stmts[s]
+		d.stmtMu.Unlock()
+		if ok {
+			return t
+		}
+	}
+	t := ast.ObjectTerm(
+		ast.Item(ast.InternedTerm("policy"), ast.StringTerm(s.Policy)),
+		ast.Item(ast.InternedTerm("sid"), ast.StringTerm(s.Sid)),
+		ast.Item(ast.InternedTerm("index"), ast.IntNumberTerm(s.Index)),
+		ast.Item(ast.InternedTerm("effect"), ast.StringTerm(s.Effect)),
+		ast.Item(ast.InternedTerm("matched"), ast.BooleanTerm(s.Matched)),
+		ast.Item(ast.InternedTerm("decisive"), ast.BooleanTerm(s.Decisive)),
+		ast.Item(ast.InternedTerm("via"), ast.StringTerm(s.Via)),
+		ast.Item(ast.InternedTerm("reason"), ast.StringTerm(s.Reason)),
+		ast.Item(ast.InternedTerm("failed"), ast.StringTerm(s.Failed.String())),
+	)
+	if d != nil {
+		d.stmtMu.Lock()
+		if d.stmts == nil {
+			d.stmts = map[authz.StatementResult]*ast.Term{}
+		}
+		d.stmts[s] = t
+		d.stmtMu.Unlock()
+	}
+	return t
 }
 
 func stringsTerm(s []string) *ast.Term {
@@ -455,7 +491,7 @@ func (b *builtins) prepare(ctx context.Context, pol, req *ast.Term) (*authz.Engi
 	if identObj == nil && mode == "none" {
 		identObj = obj
 	}
-	r, err := requestFromValue(obj)
+	r, err := b.request(obj)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -483,6 +519,29 @@ func (b *builtins) prepare(ctx context.Context, pol, req *ast.Term) (*authz.Engi
 		return nil, nil, fmt.Errorf(`request.identity %q: want "none", "allow-all" or "given"`, mode)
 	}
 	return eng, r, nil
+}
+
+// request decodes a request object, from the cache when the same object
+// was decoded before. The result is a copy: allowed_actions changes its
+// Action (the engine only reads the Context the copies share).
+func (b *builtins) request(obj ast.Object) (*authz.Request, error) {
+	b.mu.Lock()
+	r, ok := b.requests[obj]
+	b.mu.Unlock()
+	if !ok {
+		var err error
+		if r, err = requestFromValue(obj); err != nil {
+			return nil, err
+		}
+		b.mu.Lock()
+		if len(b.requests) >= cacheLimit {
+			clear(b.requests)
+		}
+		b.requests[obj] = r
+		b.mu.Unlock()
+	}
+	c := *r
+	return &c, nil
 }
 
 // getField is obj.Get that tolerates a nil object.
