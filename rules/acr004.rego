@@ -35,36 +35,19 @@ partition := kmslint.parse_arn(input.env.key_arn).partition
 rec_pattern := sprintf("arn:%s:bedrock-agentcore:%s:%s:recommendation/*", [partition, input.env.region, input.env.account])
 
 # Must-not checks look at what the key policy itself grants (identity
-# "none"): root delegation is the account's IAM business.
-allowed contains [caller, stmt, p, d] if {
+# "none"): root delegation is the account's IAM business. probe_groups
+# groups the caller's allowed probes by the statement that allows them.
+findings contains f if {
 	applies
 	profile := kmslint.profile_requests(input.env)
 	some caller in input.env.callers
-	some p in profile.caller_probes[caller]
-	p.family == "caller-context"
-	d := kmslint.decide_as(input.policy, p.request, "none")
-	d.decision == "Allow"
-	stmt := [s.index |
-		some s in d.statements
-		s.decisive
-		s.effect == "Allow"
-		s.policy == ""
-	][0]
-}
-
-findings contains f if {
-	some [caller, stmt, _, _] in allowed
-	group := [[p, d] |
-		some [c, s, p, d] in allowed
-		c == caller
-		s == stmt
-	]
-	abouts := sort({p.about | some [p, _] in group})
-	first := min({p.id | some [p, _] in group})
-	[p0, d0] := [[p, d] | some [p, d] in group; p.id == first][0]
+	some g in kmslint.probe_groups(input.policy, profile.caller_probes[caller], "caller-context")
+	stmt := g.statement
+	p0 := g.probe
+	d0 := g.decision
 	label := input.statements[stmt].sid
 	f := {
-		"message": sprintf("%s can %s: statement %s grants it without scoping the encryption context to this account's recommendations. Add to statement %s: %s", [caller, concat("; ", abouts), label, label, json.marshal({"StringLike": {"kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn": rec_pattern}})]),
+		"message": sprintf("%s can %s: statement %s grants it without scoping the encryption context to this account's recommendations. Add to statement %s: %s", [caller, concat("; ", g.abouts), label, label, json.marshal({"StringLike": {"kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn": rec_pattern}})]),
 		"statement": stmt,
 		"evidence": {
 			"principal": p0.request.principal, "action": p0.request.action, "context": p0.request.context,

@@ -30,12 +30,11 @@ invalid if {
 	p.rule == "KMS001"
 }
 
-family := "service-deputy"
-
 # CONTRACT.md's ACR006 includes "a foreign or non-recommendation
 # aws:SourceArn": the service acting for another resource of this account
-# (another AgentCore resource type) is a confused deputy too.
-in_family(p) if p.family == family
+# (another AgentCore resource type) is a confused deputy too, and the
+# service-deputy probes include it.
+family := "service-deputy"
 
 partition := kmslint.parse_arn(input.env.key_arn).partition
 
@@ -46,29 +45,13 @@ scope := json.marshal({
 	"ArnLike": {"aws:SourceArn": rec_pattern},
 })
 
-allowed contains [stmt, p, d] if {
-	applies
-	profile := kmslint.profile_requests(input.env)
-	some p in profile.service_probes
-	in_family(p)
-	d := kmslint.decide_as(input.policy, p.request, "none")
-	d.decision == "Allow"
-	stmt := [s.index |
-		some s in d.statements
-		s.decisive
-		s.effect == "Allow"
-	][0]
-}
-
 findings contains f if {
-	some [stmt, _, _] in allowed
-	group := [[p, d] |
-		some [s, p, d] in allowed
-		s == stmt
-	]
-	abouts := sort({p.about | some [p, _] in group})
-	first := min({p.id | some [p, _] in group})
-	[p0, d0] := [[p, d] | some [p, d] in group; p.id == first][0]
+	applies
+	some g in kmslint.probe_groups(input.policy, kmslint.profile_requests(input.env).service_probes, family)
+	stmt := g.statement
+	abouts := g.abouts
+	p0 := g.probe
+	d0 := g.decision
 	label := input.statements[stmt].sid
 	f := {
 		"message": sprintf("bedrock-agentcore.amazonaws.com may use this key on behalf of others (%s) because statement %s allows it: another account's recommendation could make AgentCore use your key. Add to statement %s the conditions %s", [concat("; ", abouts), label, label, scope]),

@@ -31,8 +31,6 @@ invalid if {
 
 family := "service-scope"
 
-in_family(p) if p.family == family
-
 partition := kmslint.parse_arn(input.env.key_arn).partition
 
 rec_pattern := sprintf("arn:%s:bedrock-agentcore:%s:%s:recommendation/*", [partition, input.env.region, input.env.account])
@@ -42,20 +40,6 @@ scope := json.marshal({
 	"ArnLike": {"aws:SourceArn": rec_pattern},
 })
 
-allowed contains [stmt, p, d] if {
-	applies
-	profile := kmslint.profile_requests(input.env)
-	some p in profile.service_probes
-	in_family(p)
-	d := kmslint.decide_as(input.policy, p.request, "none")
-	d.decision == "Allow"
-	stmt := [s.index |
-		some s in d.statements
-		s.decisive
-		s.effect == "Allow"
-	][0]
-}
-
 # ACR006 already reports a confused deputy, which covers this.
 deputy if {
 	some p in kmslint.profile_requests(input.env).service_probes
@@ -64,15 +48,13 @@ deputy if {
 }
 
 findings contains f if {
+	applies
 	not deputy
-	some [stmt, _, _] in allowed
-	group := [[p, d] |
-		some [s, p, d] in allowed
-		s == stmt
-	]
-	abouts := sort({p.about | some [p, _] in group})
-	first := min({p.id | some [p, _] in group})
-	[p0, d0] := [[p, d] | some [p, d] in group; p.id == first][0]
+	some g in kmslint.probe_groups(input.policy, kmslint.profile_requests(input.env).service_probes, family)
+	stmt := g.statement
+	abouts := g.abouts
+	p0 := g.probe
+	d0 := g.decision
 	label := input.statements[stmt].sid
 	f := {
 		"message": sprintf("bedrock-agentcore.amazonaws.com may use this key %s (statement %s): its access is not pinned by both aws:SourceAccount and aws:SourceArn. Make the conditions of statement %s %s", [concat("; ", abouts), label, label, scope]),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -160,6 +161,7 @@ func (b *builtins) testBuiltins() []*tester.Builtin {
 		fn("kmslint.parse_arn", 1), fn("kmslint.operator", 1), fn("kmslint.condition_key", 1),
 		fn("kmslint.kms_action", 1), fn("kmslint.allowed_actions", 2)
 	decideAs, allowedAs := fn("kmslint.decide_as", 3), fn("kmslint.allowed_actions_as", 3)
+	groups := fn("kmslint.probe_groups", 3)
 	return []*tester.Builtin{
 		mk(decide, rego.Function2(decide, b.decide)),
 		mk(profile, rego.Function1(profile, b.profileRequests)),
@@ -197,6 +199,7 @@ func (b *builtins) testBuiltins() []*tester.Builtin {
 		mk(allowed, rego.Function2(allowed, b.allowedActions)),
 		mk(decideAs, rego.Function3(decideAs, b.decideAs)),
 		mk(allowedAs, rego.Function3(allowedAs, b.allowedActionsAs)),
+		mk(groups, rego.Function3(groups, b.probeGroups)),
 	}
 }
 
@@ -783,4 +786,136 @@ func probesTerm(ps []agentcore.Probe) *ast.Term {
 		))
 	}
 	return ast.ArrayTerm(out...)
+}
+
+// probeGroups is the Allow side of the probe rules (ACR004, ACR006,
+// ACR007) in one call: for each probe of family in probes, the key policy
+// alone decides (identity "none", through decide_as's memo); probes it
+// allows are grouped by the first decisive Allow statement of the key
+// policy. Each group carries what the rule's message needs: the sorted,
+// distinct abouts and the probe with the smallest id with its decision.
+// In Rego this was a set of [statement, probe, decision] tuples, and
+// hashing and comparing those large objects cost more than the decisions.
+// Among probes sharing the smallest id (one per action) the smallest
+// probe object is the one kept: that is the one the set's sorted order
+// gave first.
+func (b *builtins) probeGroups(bctx rego.BuiltinContext, pol, probes, fam *ast.Term) (*ast.Term, error) {
+	arr, ok := probes.Value.(*ast.Array)
+	if !ok {
+		return nil, nil // undefined, as iterating a non-array was
+	}
+	type group struct {
+		stmt   *ast.Term
+		abouts map[string]bool
+		p0, d0 *ast.Term
+	}
+	var groups []*group
+	byStmt := map[int]*group{}
+	none := ast.StringTerm("none")
+	for i := 0; i < arr.Len(); i++ {
+		p, ok := arr.Elem(i).Value.(ast.Object)
+		if !ok {
+			continue
+		}
+		if !fieldIs(p, "family", fam.Value) {
+			continue
+		}
+		req := p.Get(ast.InternedTerm("request"))
+		if req == nil {
+			continue
+		}
+		d, err := b.decideAs(bctx, pol, req, none)
+		if err != nil {
+			return nil, err
+		}
+		stmt := decisiveAllow(d)
+		if stmt == nil {
+			continue
+		}
+		n, ok := stmt.Value.(ast.Number).Int()
+		if !ok {
+			continue
+		}
+		g := byStmt[n]
+		if g == nil {
+			g = &group{stmt: stmt, abouts: map[string]bool{}}
+			byStmt[n] = g
+			groups = append(groups, g)
+		}
+		if a := getField(p, "about"); a != nil {
+			if s, ok := a.Value.(ast.String); ok {
+				g.abouts[string(s)] = true
+			}
+		}
+		if g.p0 == nil || lessProbe(arr.Elem(i), g.p0) {
+			g.p0, g.d0 = arr.Elem(i), d
+		}
+	}
+	out := make([]*ast.Term, 0, len(groups))
+	for _, g := range groups {
+		abouts := make([]string, 0, len(g.abouts))
+		for a := range g.abouts {
+			abouts = append(abouts, a)
+		}
+		sort.Strings(abouts)
+		out = append(out, ast.ObjectTerm(
+			ast.Item(ast.InternedTerm("statement"), g.stmt),
+			ast.Item(ast.InternedTerm("abouts"), stringsTerm(abouts)),
+			ast.Item(ast.InternedTerm("probe"), g.p0),
+			ast.Item(ast.InternedTerm("decision"), g.d0),
+		))
+	}
+	return ast.ArrayTerm(out...), nil
+}
+
+// decisiveAllow is the index term of the first statement of the key
+// policy (policy "") that decided an Allow, or nil when d is no Allow.
+func decisiveAllow(d *ast.Term) *ast.Term {
+	obj, ok := d.Value.(ast.Object)
+	if !ok {
+		return nil
+	}
+	if dec := obj.Get(ast.InternedTerm("decision")); dec == nil || dec.Value.Compare(ast.String("Allow")) != 0 {
+		return nil
+	}
+	st := getField(obj, "statements")
+	if st == nil {
+		return nil
+	}
+	stmts, ok := st.Value.(*ast.Array)
+	if !ok {
+		return nil
+	}
+	for i := 0; i < stmts.Len(); i++ {
+		s, ok := stmts.Elem(i).Value.(ast.Object)
+		if !ok {
+			continue
+		}
+		if fieldIs(s, "decisive", ast.Boolean(true)) && fieldIs(s, "effect", ast.String("Allow")) && fieldIs(s, "policy", ast.String("")) {
+			if idx := getField(s, "index"); idx != nil {
+				if _, ok := idx.Value.(ast.Number); ok {
+					return idx
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func fieldIs(obj ast.Object, key string, want ast.Value) bool {
+	t := getField(obj, key)
+	return t != nil && t.Value.Compare(want) == 0
+}
+
+// lessProbe orders probes by id, then as Rego orders values.
+func lessProbe(a, b *ast.Term) bool {
+	ai := a.Value.(ast.Object).Get(ast.InternedTerm("id"))
+	bi := b.Value.(ast.Object).Get(ast.InternedTerm("id"))
+	if ai == nil || bi == nil {
+		return ai != nil
+	}
+	if c := ai.Value.Compare(bi.Value); c != 0 {
+		return c < 0
+	}
+	return a.Value.Compare(b.Value) < 0
 }
