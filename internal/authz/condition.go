@@ -458,21 +458,13 @@ func (cc *compiledCondition) matchOne(rv string, ctx *Context) (matched, bad, un
 			}
 		}
 	case opBool:
+		// Bool compares like the string operators once the request value is
+		// known to be a boolean.
 		lv := strings.ToLower(rv)
 		if lv != "true" && lv != "false" {
 			return false, true, false
 		}
-		for i := range cc.values {
-			m, ok := cc.values[i].pat.match(rv, ctx)
-			if !ok {
-				continue
-			}
-			resolvedSome = true
-			if m {
-				any = true
-				break
-			}
-		}
+		fallthrough
 	default: // string operators
 		for i := range cc.values {
 			m, ok := cc.values[i].pat.match(rv, ctx)

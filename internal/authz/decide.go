@@ -254,11 +254,11 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 			res.Statements[h.i].Decisive = true
 		}
 	}
-	res.Summary = e.summary(res.Decision, p, req.Action, sameAccount, directAllow, accountAllow, idAllow, keyDeny, idDeny)
+	res.Summary = e.summary(res.Decision, p, req.Action, sameAccount, directAllow, accountAllow, idAllow, keyDeny)
 	return res
 }
 
-func (e *Engine) summary(d Decision, p *Principal, action string, same, direct, account, id, keyDeny, idDeny bool) string {
+func (e *Engine) summary(d Decision, p *Principal, action string, same, direct, account, id, keyDeny bool) string {
 	who := p.String()
 	switch d {
 	case ExplicitDeny:

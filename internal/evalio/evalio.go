@@ -245,7 +245,6 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 	}
 	const chunkLines = 512
 	type chunk struct {
-		seq   int
 		first int    // line number of lines[0]
 		data  []byte // the chunk's lines, back to back (one allocation)
 		ends  []int  // end offset of each line in data
@@ -327,11 +326,9 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 	sc := bufio.NewScanner(r)
 	// A request line can carry a large context; allow up to 64 MiB.
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
-	line, seq := 0, 0
+	line := 0
 	cur := &chunk{first: 1, done: make(chan struct{})}
 	flush := func() {
-		cur.seq = seq
-		seq++
 		ordered <- cur
 		jobs <- cur
 	}
