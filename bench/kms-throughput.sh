@@ -11,10 +11,11 @@
 #   own process  the simulator in a process of its own
 #                (simulator/kms/internal/benchserver), as `kmslint serve` or
 #                local-kms run.
-# For reading the numbers on a shared machine it also reports the SDK
-# client's ceiling (the same loop against a server returning canned
-# responses) and the simulator's handler alone (pre-signed requests, no
-# client, no network).
+# For reading the numbers on a shared machine it also reports two ceilings,
+# the same client loop against a server that returns canned responses, in
+# its own process (own-process-ceiling: the most any separate KMS server can
+# reach here) and in the client's process (client-ceiling), and the
+# simulator's handler alone (pre-signed requests, no client, no network).
 #
 # Side by side with another KMS that you run yourself (for example
 # nsmithuk/local-kms), same client code, same machine:
@@ -47,15 +48,25 @@ run() {
 run in-process '^BenchmarkGenerateDataKeyDecrypt$/inprocess' ./simulator/kms/
 
 go build -o "$work/benchserver" ./simulator/kms/internal/benchserver
-"$work/benchserver" >"$work/server.out" &
-server_pid=$!
-for _ in $(seq 100); do grep -q '^endpoint=' "$work/server.out" && break; sleep 0.1; done
-endpoint=$(sed -n 's/^endpoint=//p' "$work/server.out")
-[ -n "$endpoint" ] || { echo "benchserver did not start" >&2; exit 1; }
-run own-process '^BenchmarkGenerateDataKeyDecrypt$/endpoint' ./simulator/kms/ KMS_BENCH_ENDPOINT="$endpoint"
-kill -TERM "$server_pid"
-wait "$server_pid"
-server_pid=
+# own LABEL [FLAGS...]: start benchserver with FLAGS, run the endpoint
+# benchmark against it, stop it.
+own() {
+	local label=$1
+	shift
+	"$work/benchserver" "$@" >"$work/server.out" &
+	server_pid=$!
+	for _ in $(seq 100); do grep -q '^endpoint=' "$work/server.out" && break; sleep 0.1; done
+	endpoint=$(sed -n 's/^endpoint=//p' "$work/server.out")
+	[ -n "$endpoint" ] || { echo "benchserver did not start" >&2; exit 1; }
+	run "$label" '^BenchmarkGenerateDataKeyDecrypt$/endpoint' ./simulator/kms/ KMS_BENCH_ENDPOINT="$endpoint"
+	kill -TERM "$server_pid"
+	wait "$server_pid"
+	server_pid=
+}
+own own-process
+# The same client against a server in its own process that only returns
+# canned responses: no KMS server in its own process can beat this here.
+own own-process-ceiling -canned
 
 if [ -n "${LOCAL_KMS_ENDPOINT:-}" ]; then
 	run local-kms '^BenchmarkGenerateDataKeyDecrypt$/endpoint' ./simulator/kms/ KMS_BENCH_ENDPOINT="$LOCAL_KMS_ENDPOINT"
