@@ -109,4 +109,3 @@ func serveCanned(sig <-chan os.Signal) error {
 	}
 	return nil
 }
-
