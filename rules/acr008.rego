@@ -33,32 +33,33 @@ needed := {"kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"}
 
 profile := kmslint.profile_requests(input.env)
 
-# The workflow's own requests are the legitimate contexts to probe with;
-# each extra action keeps a request that proves it.
-allowed[who] := {[a, r] |
-	some r in reqs
-	some a in kmslint.allowed_actions_as(input.policy, r, "none")
-	not a in needed
-} if {
+# The workflow's own requests are the legitimate contexts to probe with.
+requests[who] := [s.request | some s in profile.callers[who]] if {
 	applies
 	some who in input.env.callers
-	reqs := [s.request | some s in profile.callers[who]]
 }
 
-allowed["bedrock-agentcore.amazonaws.com"] := {[a, r] |
-	some r in reqs
+requests["bedrock-agentcore.amazonaws.com"] := [s.request | some s in profile.service] if applies
+
+extra(r) := {a |
 	some a in kmslint.allowed_actions_as(input.policy, r, "none")
 	not a in needed
+}
+
+allowed[who] := {a |
+	some r in reqs
+	some a in extra(r)
 } if {
-	applies
-	reqs := [s.request | some s in profile.service]
+	some who, reqs in requests
 }
 
 findings contains f if {
-	some who, pairs in allowed
-	count(pairs) > 0
-	actions := sort({a | some [a, _] in pairs})
-	r0 := [r | some [a, r] in pairs; a == actions[0]][0]
+	some who, extras in allowed
+	count(extras) > 0
+	actions := sort(extras)
+	# The smallest request that proves the first action: any would do, this
+	# one keeps the evidence stable from run to run.
+	r0 := min({r | some r in requests[who]; actions[0] in extra(r)})
 	req := object.union(r0, {"action": actions[0], "identity": "none"})
 	d := kmslint.decide(input.policy, req)
 	stmt := [s.index |
