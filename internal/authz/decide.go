@@ -219,33 +219,7 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 
 	sameAccount := p.Account != "" && p.Account == keyAccount
 	var decisive uint8 // which hit kinds decided
-	switch {
-	case keyDeny || idDeny:
-		res.Decision = ExplicitDeny
-		decisive = 1 << 1
-	case p.Kind == ServicePrincipal || p.Kind == Anonymous || p.Kind == AccountRoot && sameAccount:
-		if directAllow {
-			res.Decision = Allow
-			decisive = 1 << 2
-		}
-	case sameAccount:
-		switch {
-		case directAllow:
-			res.Decision = Allow
-			decisive = 1 << 2
-		case accountAllow && idAllow:
-			res.Decision = Allow
-			decisive = 1<<3 | 1<<4
-		}
-	default: // another account: key policy and its own IAM policy
-		if (directAllow || accountAllow) && (idAllow || p.Kind == AccountRoot) {
-			res.Decision = Allow
-			decisive = 1<<2 | 1<<3 | 1<<4
-			if p.Kind == AccountRoot {
-				decisive = 1<<2 | 1<<3
-			}
-		}
-	}
+	res.Decision, decisive = verdict(p, sameAccount, keyDeny || idDeny, directAllow, accountAllow, idAllow)
 	if !explain {
 		return res
 	}
@@ -256,6 +230,110 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 	}
 	res.Summary = e.summary(res.Decision, p, req.Action, sameAccount, directAllow, accountAllow, idAllow, keyDeny)
 	return res
+}
+
+// verdict combines what the statements said into the decision, and which
+// kinds of hit decided it (bit 1 deny, 2 direct allow, 3 account allow, 4
+// identity allow). See Decide for the rules.
+func verdict(p *Principal, sameAccount, deny, directAllow, accountAllow, idAllow bool) (Decision, uint8) {
+	switch {
+	case deny:
+		return ExplicitDeny, 1 << 1
+	case p.Kind == ServicePrincipal || p.Kind == Anonymous || p.Kind == AccountRoot && sameAccount:
+		if directAllow {
+			return Allow, 1 << 2
+		}
+	case sameAccount:
+		switch {
+		case directAllow:
+			return Allow, 1 << 2
+		case accountAllow && idAllow:
+			return Allow, 1<<3 | 1<<4
+		}
+	default: // another account: key policy and its own IAM policy
+		if (directAllow || accountAllow) && (idAllow || p.Kind == AccountRoot) {
+			if p.Kind == AccountRoot {
+				return Allow, 1<<2 | 1<<3
+			}
+			return Allow, 1<<2 | 1<<3 | 1<<4
+		}
+	}
+	return ImplicitDeny, 0
+}
+
+// AllowedActions returns the actions of acts (in their order) that Allowed
+// would allow for req with its Action replaced by each of them. Principal,
+// resource and conditions do not depend on the action, so each statement's
+// match on them is worked out once rather than once per action: a statement
+// naming hundreds of principals is scanned once, not once per KMS action.
+func (e *Engine) AllowedActions(req *Request, acts []string) []string {
+	keyAccount := e.KeyAccount
+	if parts, ok := arnParts(req.Resource); ok && parts[4] != "" {
+		keyAccount = parts[4]
+	}
+	p := &req.Principal
+	type applicable struct {
+		cs       *compiledStatement
+		m        principalMatch
+		identity bool
+	}
+	var buf [16]applicable
+	apply := buf[:0]
+	// keep adds cs when everything but its action matches.
+	keep := func(cs *compiledStatement, identity bool) {
+		pm := directMatch
+		if !identity && !cs.anyPrincipal {
+			if pm = cs.matchPrincipal(p); pm == noMatch {
+				return
+			}
+		}
+		if !cs.matchResource(req.Resource, req.Context) {
+			return
+		}
+		for i := range cs.conds {
+			if !cs.conds[i].eval(req.Context).ok {
+				return
+			}
+		}
+		apply = append(apply, applicable{cs, pm, identity})
+	}
+	if e.Key != nil {
+		for i := range e.Key.stmts {
+			keep(&e.Key.stmts[i], false)
+		}
+	}
+	if p.Kind != ServicePrincipal && p.Kind != Anonymous && p.Kind != AccountRoot {
+		for _, id := range e.Identity {
+			for i := range id.stmts {
+				keep(&id.stmts[i], true)
+			}
+		}
+	}
+	sameAccount := p.Account != "" && p.Account == keyAccount
+	var out []string
+	for _, a := range acts {
+		action := strings.ToLower(a)
+		var deny, directAllow, accountAllow, idAllow bool
+		for _, ap := range apply {
+			if !ap.cs.matchAction(action) {
+				continue
+			}
+			switch {
+			case !ap.cs.allow:
+				deny = true
+			case ap.identity:
+				idAllow = true
+			case ap.m == directMatch:
+				directAllow = true
+			default:
+				accountAllow = true
+			}
+		}
+		if d, _ := verdict(p, sameAccount, deny, directAllow, accountAllow, idAllow); d == Allow {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (e *Engine) summary(d Decision, p *Principal, action string, same, direct, account, id, keyDeny bool) string {
@@ -455,6 +533,13 @@ func principalList(pr *policy.Principals) string {
 	var b strings.Builder
 	b.WriteByte('{')
 	for i, e := range pr.Entries {
+		if i == maxListedPrincipals {
+			// A reason names the statement's principals so a reader can see
+			// why the request's principal is not among them; hundreds of
+			// ARNs would bury that (and cost a copy per explained decision).
+			fmt.Fprintf(&b, ", ... (%d more)", len(pr.Entries)-i)
+			break
+		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -463,3 +548,7 @@ func principalList(pr *policy.Principals) string {
 	b.WriteByte('}')
 	return b.String()
 }
+
+// maxListedPrincipals is how many entries of a Principal element a reason
+// lists before it summarises the rest.
+const maxListedPrincipals = 10
