@@ -457,12 +457,10 @@ func (b *builtins) allowedTerm(ctx context.Context, pol, req *ast.Term) (*ast.Te
 	if err != nil {
 		return errTerm(err)
 	}
-	out := []*ast.Term{}
-	for _, a := range kmsActionNames {
-		r.Action = a
-		if eng.Allowed(r) == authz.Allow {
-			out = append(out, ast.StringTerm(a))
-		}
+	allowed := eng.AllowedActions(r, kmsActionNames)
+	out := make([]*ast.Term, len(allowed))
+	for i, a := range allowed {
+		out[i] = ast.StringTerm(a)
 	}
 	return ast.ArrayTerm(out...), nil
 }
