@@ -28,7 +28,7 @@ func TestAllowedActionsAgreesWithAllowed(t *testing.T) {
 			{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"arn:aws:kms:us-east-1:111122223333:key/other"}]}`,
 	}
 	identities := map[string][]*Policy{
-		"none": nil,
+		"none":      nil,
 		"allow-all": {compileIdentity(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)},
 		"decrypt-deny-encrypt": {compileIdentity(t, `{"Version":"2012-10-17","Statement":[
 			{"Effect":"Allow","Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"},
