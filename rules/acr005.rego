@@ -39,6 +39,7 @@ denied := [[s, d] |
 	applies
 	profile := kmslint.profile_requests(input.env)
 	some s in profile.service
+	kmslint.decision_as(input.policy, s.request, "none") != "Allow"
 	d := kmslint.decide_as(input.policy, s.request, "none")
 	not d.error
 	d.decision != "Allow"

@@ -44,7 +44,7 @@ scope := json.marshal({
 deputy if {
 	some p in kmslint.profile_requests(input.env).service_probes
 	p.family == "service-deputy"
-	kmslint.decide_as(input.policy, p.request, "none").decision == "Allow"
+	kmslint.decision_as(input.policy, p.request, "none") == "Allow"
 }
 
 findings contains f if {

@@ -43,23 +43,42 @@ conditions(st) := c if {
 	is_object(c)
 } else := {}
 
-findings contains f if {
+findings contains finding(i, st, why) if {
 	not invalid
 	some i, st in statements
-	some kind in ["resource", "action", "null", "service", "context"]
-	why := reason(kind, st)
-	f := {"message": sprintf("Statement %s can never apply: %s", [label(i, st), why]), "statement": i}
+	why := resource_reason(st)
 }
 
-reason("resource", st) := resource_reason(st)
+findings contains finding(i, st, why) if {
+	not invalid
+	some i, st in statements
+	why := action_reason(st)
+}
 
-reason("action", st) := action_reason(st)
+# The remaining reasons are about conditions: a statement without any needs
+# no further look.
+findings contains finding(i, st, why) if {
+	not invalid
+	some i, st in statements
+	st.Condition
+	why := null_reason(st)
+}
 
-reason("null", st) := null_reason(st)
+findings contains finding(i, st, why) if {
+	not invalid
+	some i, st in statements
+	st.Condition
+	why := service_reason(st)
+}
 
-reason("service", st) := service_reason(st)
+findings contains finding(i, st, why) if {
+	not invalid
+	some i, st in statements
+	st.Condition
+	why := context_reason(st)
+}
 
-reason("context", st) := context_reason(st)
+finding(i, st, why) := {"message": sprintf("Statement %s can never apply: %s", [label(i, st), why]), "statement": i}
 
 # --- Resource ---
 

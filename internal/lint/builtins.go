@@ -72,6 +72,7 @@ type docState struct {
 	// caller's requests, ACR006 and ACR007 the same service probes. The
 	// answers on the document's own policy are remembered for the document.
 	decisions memo
+	verdicts  memo // decision's answers
 	allowed   memo
 	// stmts holds the per-statement objects of decide's answers: building
 	// a nine-field object is most of what a decision costs, and the
@@ -162,6 +163,7 @@ func (b *builtins) testBuiltins() []*tester.Builtin {
 		fn("kmslint.kms_action", 1), fn("kmslint.allowed_actions", 2)
 	decideAs, allowedAs := fn("kmslint.decide_as", 3), fn("kmslint.allowed_actions_as", 3)
 	groups := fn("kmslint.probe_groups", 3)
+	decision, decisionAs := fn("kmslint.decision", 2), fn("kmslint.decision_as", 3)
 	return []*tester.Builtin{
 		mk(decide, rego.Function2(decide, b.decide)),
 		mk(profile, rego.Function1(profile, b.profileRequests)),
@@ -200,6 +202,8 @@ func (b *builtins) testBuiltins() []*tester.Builtin {
 		mk(decideAs, rego.Function3(decideAs, b.decideAs)),
 		mk(allowedAs, rego.Function3(allowedAs, b.allowedActionsAs)),
 		mk(groups, rego.Function3(groups, b.probeGroups)),
+		mk(decision, rego.Function2(decision, b.decision)),
+		mk(decisionAs, rego.Function3(decisionAs, b.decisionAs)),
 	}
 }
 
@@ -357,6 +361,28 @@ func (b *builtins) decide(bctx rego.BuiltinContext, pol, req *ast.Term) (*ast.Te
 // object and was a fifth of lint's CPU.
 func (b *builtins) decideAs(bctx rego.BuiltinContext, pol, req, ident *ast.Term) (*ast.Term, error) {
 	return b.memoized(bctx.Context, pol, ast.ArrayTerm(req, ident), func(d *docState) *memo { return &d.decisions }, b.decideTerm)
+}
+
+// decision is decide's "decision" alone, without the explanation: most of
+// the workflow's requests are allowed, and building the per-statement
+// account of an Allow that no message will show cost more than deciding.
+// Rules ask it first and call decide only for requests it does not allow.
+// Errors are decide's error object.
+func (b *builtins) decision(bctx rego.BuiltinContext, pol, req *ast.Term) (*ast.Term, error) {
+	return b.memoized(bctx.Context, pol, req, func(d *docState) *memo { return &d.verdicts }, b.decisionTerm)
+}
+
+// decisionAs is decision with decide_as's arguments.
+func (b *builtins) decisionAs(bctx rego.BuiltinContext, pol, req, ident *ast.Term) (*ast.Term, error) {
+	return b.memoized(bctx.Context, pol, ast.ArrayTerm(req, ident), func(d *docState) *memo { return &d.verdicts }, b.decisionTerm)
+}
+
+func (b *builtins) decisionTerm(ctx context.Context, pol, req *ast.Term) (*ast.Term, error) {
+	eng, r, err := b.prepare(ctx, pol, req)
+	if err != nil {
+		return errTerm(err)
+	}
+	return ast.StringTerm(eng.Allowed(r).String()), nil
 }
 
 // allowedActionsAs is allowed_actions with the identity mode as its own
@@ -820,6 +846,15 @@ func (b *builtins) probeGroups(bctx rego.BuiltinContext, pol, probes, fam *ast.T
 		}
 		req := p.Get(ast.InternedTerm("request"))
 		if req == nil {
+			continue
+		}
+		// Most probes are denied (that is what a good policy does with
+		// them): the explained decision is built only for allowed ones.
+		v, err := b.decisionAs(bctx, pol, req, none)
+		if err != nil {
+			return nil, err
+		}
+		if v.Value.Compare(ast.String("Allow")) != 0 {
 			continue
 		}
 		d, err := b.decideAs(bctx, pol, req, none)
