@@ -19,11 +19,20 @@ import (
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
-// cacheLimit bounds the text-keyed caches: a long run over many distinct
-// policies must not grow without end. Dropping everything at the limit is
-// crude but cheap, and a document's own policy never goes through this cache
-// (see docState).
-const cacheLimit = 4096
+// Limits of the caches: a long run over many distinct policies must not
+// grow without end. Dropping everything at the limit is crude but cheap, and
+// a document's own policy never goes through these caches (see docState).
+//
+// pureLimit bounds the small answers of the string built-ins, which every
+// document asks again. cacheLimit bounds the rest (compiled policies,
+// request profiles and their parts, decoded requests): one profile is about
+// 150 KB, so thousands of them, one per document that names its own callers,
+// were hundreds of MB the garbage collector kept scanning (7% of a
+// 1,000-policy run) while a repository has a few environments to reuse.
+const (
+	pureLimit  = 4096
+	cacheLimit = 256
+)
 
 // builtins are the kmslint.* functions of one Linter. They close over the
 // Linter's caches instead of OPA's global registry, so two Linters (or a
@@ -228,7 +237,7 @@ func (b *builtins) cachedString(kind string, f func(rego.BuiltinContext, *ast.Te
 			return nil, err
 		}
 		b.mu.Lock()
-		if len(b.pure) >= cacheLimit {
+		if len(b.pure) >= pureLimit {
 			clear(b.pure)
 		}
 		b.pure[key] = t
