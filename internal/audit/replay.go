@@ -60,6 +60,15 @@ func (a *Auditor) replay(t *Timeline, e *Entry) (string, *report.Evidence) {
 	case authz.ExplicitDeny:
 		return fmt.Sprintf("the key policy denies it explicitly in %s", strings.Join(res.Deciding(), ", ")), ev
 	case authz.Allow:
+		if p.Kind == authz.ServicePrincipal {
+			// CloudTrail records no aws:SourceAccount or aws:SourceArn for
+			// a service principal's call, so the replay had to assume the
+			// recommendation's own. IAM policies and SCPs do not apply to
+			// service principals: the likelier cause is a request for
+			// another resource, which the policy rightly refused.
+			// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+			return fmt.Sprintf("the given key policy allows it when aws:SourceAccount and aws:SourceArn name this recommendation (%s), but CloudTrail does not record the values the service sent: it most likely acted for another resource (a confused-deputy attempt the policy refused), or the policy at the time differed", strings.Join(res.Deciding(), ", ")), ev
+		}
 		return fmt.Sprintf("the given key policy allows it now (%s): the policy at the time differed, or an IAM policy, grant or SCP denied it", strings.Join(res.Deciding(), ", ")), ev
 	}
 	msg := fmt.Sprintf("no statement of the key policy allows it: add a statement that allows %s %s with this encryption context", p.String(), req.Action)
