@@ -217,27 +217,10 @@ func (athena) keyID() string {
 }
 
 func (athena) columns() []string {
-	return []string{
-		"eventversion", "eventid", "eventtime", "eventsource", "eventname", "awsregion",
-		"sourceipaddress", "useragent", "errorcode", "errormessage", "readonly", "eventtype",
-		"recipientaccountid", "requestid", "sharedeventid", "eventcategory",
-		"useridentity.type AS useridentity_type",
-		"useridentity.principalid AS useridentity_principalid",
-		"useridentity.arn AS useridentity_arn",
-		"useridentity.accountid AS useridentity_accountid",
-		"useridentity.accesskeyid AS useridentity_accesskeyid",
-		"useridentity.username AS useridentity_username",
-		"useridentity.invokedby AS useridentity_invokedby",
-		"useridentity.sessioncontext.sessionissuer.type AS sessionissuer_type",
-		"useridentity.sessioncontext.sessionissuer.principalid AS sessionissuer_principalid",
-		"useridentity.sessioncontext.sessionissuer.arn AS sessionissuer_arn",
-		"useridentity.sessioncontext.sessionissuer.accountid AS sessionissuer_accountid",
-		"useridentity.sessioncontext.sessionissuer.username AS sessionissuer_username",
-		"useridentity.sessioncontext.attributes.creationdate AS session_creationdate",
-		"useridentity.sessioncontext.attributes.mfaauthenticated AS session_mfaauthenticated",
+	return append(recordColumns(),
 		"element_at(filter(resources, r -> r.type = 'AWS::KMS::Key'), 1).arn AS kmskeyarn",
 		"requestparameters",
-	}
+	)
 }
 
 type lake struct{ from string }
@@ -269,6 +252,18 @@ func (lake) keyID() string {
 }
 
 func (lake) columns() []string {
+	return append(recordColumns(),
+		"element_at(resources, 1).arn AS kmskeyarn",
+		"element_at(requestparameters, 'keyId') AS keyid",
+		"element_at(requestparameters, 'encryptionContext') AS encryptioncontext",
+		"element_at(requestparameters, 'policy') AS policy",
+	)
+}
+
+// recordColumns are the record fields both engines name alike; the key and
+// the request parameters differ (Athena keeps requestparameters as JSON
+// text, Lake as a map) and each engine adds its own.
+func recordColumns() []string {
 	return []string{
 		"eventversion", "eventid", "eventtime", "eventsource", "eventname", "awsregion",
 		"sourceipaddress", "useragent", "errorcode", "errormessage", "readonly", "eventtype",
@@ -287,10 +282,6 @@ func (lake) columns() []string {
 		"useridentity.sessioncontext.sessionissuer.username AS sessionissuer_username",
 		"useridentity.sessioncontext.attributes.creationdate AS session_creationdate",
 		"useridentity.sessioncontext.attributes.mfaauthenticated AS session_mfaauthenticated",
-		"element_at(resources, 1).arn AS kmskeyarn",
-		"element_at(requestparameters, 'keyId') AS keyid",
-		"element_at(requestparameters, 'encryptionContext') AS encryptioncontext",
-		"element_at(requestparameters, 'policy') AS policy",
 	}
 }
 
