@@ -139,7 +139,9 @@ func ServiceContext(env Env, sourceAccount, sourceArn string) *authz.Context {
 }
 
 func baseContext(env Env) *authz.Context {
-	c := authz.NewContext()
+	// Room for the FAS or service keys and an encryption context without
+	// growing: profiles build thousands of these.
+	c := authz.NewContextSize(16)
 	c.Set("aws:SecureTransport", "true")
 	c.Set("aws:RequestedRegion", env.Region)
 	return c
