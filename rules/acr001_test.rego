@@ -67,3 +67,28 @@ test_invalid_policy_is_skipped if {
 	inp := json.patch(fx.input_of([fx.service_access]), [{"op": "replace", "path": "/problems", "value": [{"rule": "KMS001", "message": "x", "line": 1, "column": 1, "statement": -1}]}])
 	count(acr001.findings) == 0 with input as inp
 }
+
+# A role with an IAM path: its sessions' aws:PrincipalArn is the role's ARN
+# with the path, so a "Principal": "*" statement pinned to it by
+# aws:PrincipalArn lets the caller in.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+test_role_with_path_matched_by_principal_arn_passes if {
+	pathed := "arn:aws:iam::111122223333:role/app/MyRecommendationRole"
+	star := {
+		"Sid": "AllowCallerAccess", "Effect": "Allow", "Principal": "*", "Action": "kms:DescribeKey", "Resource": "*",
+		"Condition": {"ArnEquals": {"aws:PrincipalArn": pathed}},
+	}
+	inp := fx.input_of([star, fx.caller_crypto, fx.service_access])
+	count(acr001.findings) == 0 with input as object.union(inp, {"env": object.union(inp.env, {"callers": [pathed]})})
+}
+
+# The same statement pinned to the role's ARN without its path does not
+# match: ACR001 fires.
+test_role_path_is_part_of_principal_arn if {
+	star := {
+		"Sid": "AllowCallerAccess", "Effect": "Allow", "Principal": "*", "Action": "kms:DescribeKey", "Resource": "*",
+		"Condition": {"ArnEquals": {"aws:PrincipalArn": fx.role}},
+	}
+	inp := fx.input_of([star, fx.caller_crypto, fx.service_access])
+	count(acr001.findings) == 1 with input as object.union(inp, {"env": object.union(inp.env, {"callers": ["arn:aws:iam::111122223333:role/app/MyRecommendationRole"]})})
+}

@@ -162,8 +162,14 @@ func WithEncryptionContext(c *authz.Context, recARN string) *authz.Context {
 
 func principalARN(p authz.Principal) string {
 	if p.Kind == authz.AssumedRole {
-		// aws:PrincipalArn of a role session is the role's ARN.
-		return fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.Account, p.RoleName)
+		// aws:PrincipalArn of a role session is the role's ARN, path
+		// included.
+		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+		path := p.RolePath
+		if path == "" {
+			path = "/"
+		}
+		return fmt.Sprintf("arn:%s:iam::%s:role%s%s", p.Partition, p.Account, path, p.RoleName)
 	}
 	return p.ARN
 }
@@ -193,6 +199,7 @@ func CallerSession(p authz.Principal, session string) authz.Principal {
 	if err != nil {
 		return p
 	}
+	s.RolePath = p.RolePath
 	return s
 }
 

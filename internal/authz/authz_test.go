@@ -342,21 +342,24 @@ func TestParsePrincipal(t *testing.T) {
 		kind    PrincipalKind
 		account string
 		wantErr bool
+		path    string // RolePath, for roles
 	}{
-		{"arn:aws:iam::111122223333:role/path/R", IAMRole, "111122223333", false},
-		{"arn:aws:sts::111122223333:assumed-role/R/s", AssumedRole, "111122223333", false},
-		{"arn:aws:iam::111122223333:user/u", IAMUser, "111122223333", false},
-		{"arn:aws:iam::111122223333:root", AccountRoot, "111122223333", false},
-		{"111122223333", AccountRoot, "111122223333", false},
-		{"service:bedrock-agentcore.amazonaws.com", ServicePrincipal, "", false},
-		{"bedrock-agentcore.amazonaws.com", ServicePrincipal, "", false},
-		{"anonymous", Anonymous, "", false},
-		{"arn:aws:sts::111122223333:federated-user/bob", FederatedUser, "111122223333", false},
-		{"arn:aws:sts::111122223333:assumed-role/R", 0, "", true},
-		{"arn:aws:iam::12345:role/R", 0, "", true},
-		{"arn:aws:s3:::bucket", 0, "", true},
-		{"garbage", 0, "", true},
-		{"", 0, "", true},
+		{"arn:aws:iam::111122223333:role/path/R", IAMRole, "111122223333", false, "/path/"},
+		{"arn:aws:iam::111122223333:role/a/b/R", IAMRole, "111122223333", false, "/a/b/"},
+		{"arn:aws:iam::111122223333:role/R", IAMRole, "111122223333", false, "/"},
+		{"arn:aws:sts::111122223333:assumed-role/R/s", AssumedRole, "111122223333", false, ""},
+		{"arn:aws:iam::111122223333:user/u", IAMUser, "111122223333", false, ""},
+		{"arn:aws:iam::111122223333:root", AccountRoot, "111122223333", false, ""},
+		{"111122223333", AccountRoot, "111122223333", false, ""},
+		{"service:bedrock-agentcore.amazonaws.com", ServicePrincipal, "", false, ""},
+		{"bedrock-agentcore.amazonaws.com", ServicePrincipal, "", false, ""},
+		{"anonymous", Anonymous, "", false, ""},
+		{"arn:aws:sts::111122223333:federated-user/bob", FederatedUser, "111122223333", false, ""},
+		{"arn:aws:sts::111122223333:assumed-role/R", 0, "", true, ""},
+		{"arn:aws:iam::12345:role/R", 0, "", true, ""},
+		{"arn:aws:s3:::bucket", 0, "", true, ""},
+		{"garbage", 0, "", true, ""},
+		{"", 0, "", true, ""},
 	}
 	for _, tc := range tests {
 		p, err := ParsePrincipal(tc.in)
@@ -364,8 +367,8 @@ func TestParsePrincipal(t *testing.T) {
 			t.Errorf("%q: err = %v", tc.in, err)
 			continue
 		}
-		if err == nil && (p.Kind != tc.kind || p.Account != tc.account) {
-			t.Errorf("%q: got %v/%q", tc.in, p.Kind, p.Account)
+		if err == nil && (p.Kind != tc.kind || p.Account != tc.account || p.RolePath != tc.path) {
+			t.Errorf("%q: got %v/%q/path %q", tc.in, p.Kind, p.Account, p.RolePath)
 		}
 	}
 }

@@ -36,6 +36,11 @@ type Principal struct {
 	// RoleName is the role of an assumed-role session (or of an IAM role),
 	// the part a key policy's role principal is matched against.
 	RoleName string
+	// RolePath is the role's IAM path ("/" or "/app/..."), known when the
+	// role was given by its ARN: a session ARN does not carry it, but the
+	// session's aws:PrincipalArn (the role's ARN) does.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+	RolePath string
 	// UserName is the IAM user behind a federated-user session.
 	UserName string
 }
@@ -98,6 +103,7 @@ func ParsePrincipal(s string) (Principal, error) {
 		case strings.HasPrefix(res, "role/"):
 			p.Kind = IAMRole
 			p.RoleName = lastSegment(res)
+			p.RolePath = res[len("role") : len(res)-len(p.RoleName)]
 		default:
 			return Principal{}, fmt.Errorf("principal %q: IAM resource %q is not root, user/... or role/...", s, res)
 		}
