@@ -70,3 +70,16 @@ test_arn_equals_scoped_passes if {
 	})
 	count(rule.findings) == 0 with input as input_with_service(s)
 }
+
+# A second account in aws:SourceAccount lets that account's requests in;
+# lint passes the accounts a policy names, and the probes act for them.
+test_second_source_account_fires if {
+	svc := service_with({
+		"StringEquals": {"aws:SourceAccount": [fx.account, "777788889999"]},
+		"ArnLike": {"aws:SourceArn": "arn:aws:bedrock-agentcore:us-east-1:*:recommendation/*"},
+	})
+	fs := rule.findings with input as fx.with_others(input_with_service(svc), ["777788889999"], [])
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "777788889999")
+}

@@ -84,3 +84,7 @@ with_identity(inp, pols) := object.union(inp, {"identity_policies": pols})
 allow_all_identity := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}
 
 deny_all_identity := {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+
+# with_others adds the accounts and regions lint finds named in the policy
+# besides the environment's own (input.env.other_accounts/other_regions).
+with_others(inp, accounts, regions) := object.union(inp, {"env": object.union(inp.env, {"other_accounts": accounts, "other_regions": regions})})

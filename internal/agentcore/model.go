@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/kmslint/kmslint/internal/partition"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kmslint/kmslint/internal/authz"
@@ -27,6 +28,9 @@ const (
 	SampleID = "MyPromptRec-AB1CD2EF3G"
 	// ForeignAccount is the "other account" of adversarial probes.
 	ForeignAccount = "444455556666"
+	// alternateForeignAccount stands in for ForeignAccount when that is the
+	// environment's own account.
+	alternateForeignAccount = "999988887777"
 )
 
 var recommendationIDPattern = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,47}-[0-9A-Z]{10}$`)
@@ -73,6 +77,44 @@ type Env struct {
 	// KeyARN of the customer managed key; a placeholder in the account and
 	// region when empty.
 	KeyARN string
+	// OtherAccounts and OtherRegions are accounts and regions the key
+	// policy names besides Account and Region. The probes try
+	// recommendations there too: a condition that lists a second account
+	// or region admits its recommendations, and a fixed "foreign" value
+	// would never find that.
+	OtherAccounts []string
+	OtherRegions  []string
+}
+
+// Foreign is the account of the adversarial probes when the policy names no
+// other: ForeignAccount, or another when that is the environment's own.
+func (e Env) Foreign() string {
+	if e.Account == ForeignAccount {
+		return alternateForeignAccount
+	}
+	return ForeignAccount
+}
+
+// foreignAccounts are the accounts the probes act for: Foreign and every
+// other account the policy names, without repeats.
+func (e Env) foreignAccounts() []string {
+	return distinct(append([]string{e.Foreign()}, e.OtherAccounts...), e.Account)
+}
+
+// foreignRegions are the regions of the other-region probes, likewise.
+func (e Env) foreignRegions() []string {
+	return distinct(append([]string{otherRegion(e.Region)}, e.OtherRegions...), e.Region)
+}
+
+// distinct drops empty values, repeats and own, keeping the order.
+func distinct(vs []string, own string) []string {
+	out := vs[:0:0]
+	for _, v := range vs {
+		if v != "" && v != own && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Key returns the key ARN, or a placeholder key of the account.
@@ -249,16 +291,21 @@ type Probe struct {
 // region's recommendation.
 func CallerProbes(env Env, caller authz.Principal) []Probe {
 	key := env.Key()
-	other := otherRegion(env.Region)
+	type probe struct{ id, about, rec string }
 	var out []Probe
 	for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
 		verb := strings.TrimPrefix(action, "kms:")
-		for _, p := range []struct{ id, about, rec string }{
-			{"no-context", verb + " with no encryption context", ""},
-			{"foreign-account", verb + " for a recommendation of account " + ForeignAccount, RecommendationARN("", env.Region, ForeignAccount, SampleID)},
-			{"foreign-region", verb + " for a recommendation in " + other, RecommendationARN("", other, env.Account, SampleID)},
-			{"other-resource", verb + " with the context naming a non-recommendation resource", fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:runtime/other", PartitionOf(env.Region), env.Region, env.Account)},
-		} {
+		ps := []probe{{"no-context", verb + " with no encryption context", ""}}
+		// The first foreign account and region keep the plain ids; the
+		// ones the policy names get theirs as a suffix.
+		for i, a := range env.foreignAccounts() {
+			ps = append(ps, probe{suffixed("foreign-account", a, i), verb + " for a recommendation of account " + a, RecommendationARN("", env.Region, a, SampleID)})
+		}
+		for i, r := range env.foreignRegions() {
+			ps = append(ps, probe{suffixed("foreign-region", r, i), verb + " for a recommendation in " + r, RecommendationARN("", r, env.Account, SampleID)})
+		}
+		ps = append(ps, probe{"other-resource", verb + " with the context naming a non-recommendation resource", fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:runtime/other", PartitionOf(env.Region), env.Region, env.Account)})
+		for _, p := range ps {
 			c := WithEncryptionContext(FASContext(env, caller), p.rec)
 			if p.rec == "" {
 				c.Delete("kms:EncryptionContextKeys")
@@ -278,29 +325,42 @@ func CallerProbes(env Env, caller authz.Principal) []Probe {
 func ServiceProbes(env Env) []Probe {
 	key := env.Key()
 	own := RecommendationARN("", env.Region, env.Account, SampleID)
-	foreign := RecommendationARN("", env.Region, ForeignAccount, SampleID)
 	nonRec := fmt.Sprintf("arn:%s:bedrock-agentcore:%s:%s:runtime/other-AB1CD2EF3G", PartitionOf(env.Region), env.Region, env.Account)
 	svc := authz.Principal{Kind: authz.ServicePrincipal, ARN: ServicePrincipal}
+	type probe struct{ id, about, family, acct, arn, ec string }
 	var out []Probe
 	for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
 		verb := strings.TrimPrefix(action, "kms:")
-		for _, p := range []struct {
-			id, about, family, acct, arn, ec string
-		}{
-			{"foreign-account", verb + " for a recommendation of account " + ForeignAccount, "service-deputy", ForeignAccount, foreign, foreign},
-			{"foreign-account-no-arn", verb + " with aws:SourceAccount " + ForeignAccount + " and no aws:SourceArn", "service-deputy", ForeignAccount, "", foreign},
-			{"foreign-arn-no-account", verb + " with aws:SourceArn of account " + ForeignAccount + " and no aws:SourceAccount", "service-deputy", "", foreign, foreign},
-			{"non-recommendation-arn", verb + " for a non-recommendation resource of this account", "service-deputy", env.Account, nonRec, own},
-			{"no-source-keys", verb + " with neither aws:SourceAccount nor aws:SourceArn", "service-deputy", "", "", own},
-			{"no-source-arn", verb + " with aws:SourceAccount " + env.Account + " but no aws:SourceArn", "service-scope", env.Account, "", own},
-			{"no-source-account", verb + " with a recommendation aws:SourceArn but no aws:SourceAccount", "service-scope", "", own, own},
-		} {
+		var ps []probe
+		for i, a := range env.foreignAccounts() {
+			foreign := RecommendationARN("", env.Region, a, SampleID)
+			ps = append(ps,
+				probe{suffixed("foreign-account", a, i), verb + " for a recommendation of account " + a, "service-deputy", a, foreign, foreign},
+				probe{suffixed("foreign-account-no-arn", a, i), verb + " with aws:SourceAccount " + a + " and no aws:SourceArn", "service-deputy", a, "", foreign},
+				probe{suffixed("foreign-arn-no-account", a, i), verb + " with aws:SourceArn of account " + a + " and no aws:SourceAccount", "service-deputy", "", foreign, foreign},
+			)
+		}
+		ps = append(ps,
+			probe{"non-recommendation-arn", verb + " for a non-recommendation resource of this account", "service-deputy", env.Account, nonRec, own},
+			probe{"no-source-keys", verb + " with neither aws:SourceAccount nor aws:SourceArn", "service-deputy", "", "", own},
+			probe{"no-source-arn", verb + " with aws:SourceAccount " + env.Account + " but no aws:SourceArn", "service-scope", env.Account, "", own},
+			probe{"no-source-account", verb + " with a recommendation aws:SourceArn but no aws:SourceAccount", "service-scope", "", own, own},
+		)
+		for _, p := range ps {
 			c := WithEncryptionContext(ServiceContext(env, p.acct, p.arn), p.ec)
 			out = append(out, Probe{ID: "service-" + p.id, About: p.about, Family: p.family,
 				Request: authz.Request{Principal: svc, Action: action, Resource: key, Context: c}})
 		}
 	}
 	return out
+}
+
+// suffixed is id for the first of a list of probes, id-value for the rest.
+func suffixed(id, value string, i int) string {
+	if i == 0 {
+		return id
+	}
+	return id + "-" + value
 }
 
 // Needed reports whether the workflow uses action on the key

@@ -727,19 +727,23 @@ func profileEnv(v ast.Value) (agentcore.Env, []string, error) {
 		return agentcore.Env{}, nil, errors.New("kmslint.profile_requests: env must be an object")
 	}
 	s := func(k string) string { v, _ := m[k].(string); return v }
-	env := agentcore.Env{Account: s("account"), Region: s("region"), KeyARN: s("key_arn")}
+	list := func(k string) []string {
+		var out []string
+		if l, ok := m[k].([]any); ok {
+			for _, c := range l {
+				if cs, ok := c.(string); ok {
+					out = append(out, cs)
+				}
+			}
+		}
+		return out
+	}
+	env := agentcore.Env{Account: s("account"), Region: s("region"), KeyARN: s("key_arn"),
+		OtherAccounts: list("other_accounts"), OtherRegions: list("other_regions")}
 	if env.Account == "" || env.Region == "" {
 		return env, nil, errors.New("kmslint.profile_requests: env needs account and region")
 	}
-	var callers []string
-	if l, ok := m["callers"].([]any); ok {
-		for _, c := range l {
-			if cs, ok := c.(string); ok {
-				callers = append(callers, cs)
-			}
-		}
-	}
-	return env, callers, nil
+	return env, list("callers"), nil
 }
 
 // buildProfile assembles the profile from parts cached per environment
@@ -747,7 +751,8 @@ func profileEnv(v ast.Value) (agentcore.Env, []string, error) {
 // run share them even when their caller lists differ.
 func (b *builtins) buildProfile(env agentcore.Env, callers []string) (*ast.Term, error) {
 	rec := agentcore.RecommendationARN(agentcore.PartitionOf(env.Region), env.Region, env.Account, agentcore.SampleID)
-	envKey := env.Account + "\x00" + env.Region + "\x00" + env.KeyARN + "\x00"
+	envKey := env.Account + "\x00" + env.Region + "\x00" + env.KeyARN + "\x00" +
+		strings.Join(env.OtherAccounts, ",") + "\x00" + strings.Join(env.OtherRegions, ",") + "\x00"
 	cr, cp := ast.NewObject(), ast.NewObject()
 	for _, c := range sortedCopy(callers) {
 		k := ast.StringTerm(c)

@@ -15,6 +15,9 @@ type inferred struct {
 	account, region string
 	callers         []string
 	callersInferred bool
+	// otherAccounts and otherRegions are named by the policy besides
+	// account and region (namedElsewhere).
+	otherAccounts, otherRegions []string
 }
 
 // inferAccount finds the account of the recommendations in a policy.
@@ -222,5 +225,71 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// maxNamed bounds the other accounts and regions taken from one policy: each
+// adds probes to every caller's profile.
+const maxNamed = 8
+
+// namedElsewhere lists the accounts and regions a policy names, in ARNs or
+// as account ids, other than the environment's own, sorted. The probes try
+// recommendations of these too (agentcore.Env.OtherAccounts): a condition
+// listing a second account's recommendation ARNs or aws:SourceAccount admits
+// that account, which probing a fixed outsider would not reveal.
+func namedElsewhere(p *policy.Policy, account, region string) (accounts, regions []string) {
+	accts, regs := map[string]bool{}, map[string]bool{}
+	see := func(v string) {
+		if isAccount(v) {
+			accts[v] = true
+			return
+		}
+		parts := strings.SplitN(v, ":", 6)
+		if len(parts) != 6 || parts[0] != "arn" {
+			return
+		}
+		if isAccount(parts[4]) {
+			accts[parts[4]] = true
+		}
+		if isRegion(parts[3]) {
+			regs[parts[3]] = true
+		}
+	}
+	for _, st := range p.Statements {
+		for _, pr := range []*policy.Principals{st.Principal, st.NotPrincipal} {
+			if pr == nil {
+				continue
+			}
+			for _, e := range pr.Entries {
+				see(e.Value)
+			}
+		}
+		for _, rs := range []*policy.StringList{st.Resource, st.NotResource} {
+			if rs != nil {
+				for _, v := range rs.Values {
+					see(v)
+				}
+			}
+		}
+		for _, c := range st.Conditions {
+			for _, v := range c.Values {
+				see(v)
+			}
+		}
+	}
+	delete(accts, account)
+	delete(regs, region)
+	return firstSorted(accts), firstSorted(regs)
+}
+
+func firstSorted(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for v := range set {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	if len(out) > maxNamed {
+		out = out[:maxNamed]
+	}
 	return out
 }

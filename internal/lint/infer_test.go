@@ -69,3 +69,29 @@ func TestInfer(t *testing.T) {
 		})
 	}
 }
+
+func TestNamedElsewhere(t *testing.T) {
+	for _, tc := range []struct {
+		name, stmts       string
+		accounts, regions string // comma-separated, sorted
+	}{
+		{name: "only the environment's own", stmts: stmtRole + `,{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"},"ArnLike":{"aws:SourceArn":"arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/*"}}}`},
+		{name: "second source account and a pattern list with another region",
+			stmts:    `{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":["111122223333","777788889999"]},"ArnLike":{"aws:SourceArn":["arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/*","arn:aws:bedrock-agentcore:eu-west-1:111122223333:recommendation/*"]}}}`,
+			accounts: "777788889999", regions: "eu-west-1"},
+		{name: "principals, bare ids and resources, wildcards ignored",
+			stmts:    `{"Effect":"Allow","Principal":{"AWS":["444455556666","arn:aws:iam::210987654321:role/Audit","arn:aws:iam::*:root"]},"Action":"kms:Decrypt","Resource":"arn:aws:kms:ap-south-1:135792468024:key/*","Condition":{"StringLike":{"kms:EncryptionContext:x":"arn:aws:s3:*:*:bucket"}}}`,
+			accounts: "135792468024,210987654321,444455556666", regions: "ap-south-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustPolicy(t, `{"Version":"2012-10-17","Statement":[`+tc.stmts+`]}`)
+			a, r := namedElsewhere(p, "111122223333", "us-east-1")
+			if got := strings.Join(a, ","); got != tc.accounts {
+				t.Errorf("accounts %q, want %q", got, tc.accounts)
+			}
+			if got := strings.Join(r, ","); got != tc.regions {
+				t.Errorf("regions %q, want %q", got, tc.regions)
+			}
+		})
+	}
+}

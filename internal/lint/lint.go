@@ -361,6 +361,7 @@ func (l *Linter) resolveEnv(doc *input.Document, pol *policy.Policy, env Env) (i
 	if env.Callers == nil {
 		inf.callers, inf.callersInferred = inferCallers(pol), true
 	}
+	inf.otherAccounts, inf.otherRegions = namedElsewhere(pol, inf.account, inf.region)
 	return inf, nil
 }
 
@@ -405,6 +406,8 @@ func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal a
 		ast.Item(ast.StringTerm("key_arn"), ast.StringTerm(keyARN)),
 		ast.Item(ast.StringTerm("callers"), ast.ArrayTerm(callers...)),
 		ast.Item(ast.StringTerm("callers_inferred"), ast.BooleanTerm(inf.callersInferred)),
+		ast.Item(ast.StringTerm("other_accounts"), stringsTerm(inf.otherAccounts)),
+		ast.Item(ast.StringTerm("other_regions"), stringsTerm(inf.otherRegions)),
 		ast.Item(ast.StringTerm("profiles"), ast.ArrayTerm(profs...)),
 	)
 	items := [][2]*ast.Term{
