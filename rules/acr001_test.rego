@@ -92,3 +92,19 @@ test_role_path_is_part_of_principal_arn if {
 	inp := fx.input_of([star, fx.caller_crypto, fx.service_access])
 	count(acr001.findings) == 1 with input as object.union(inp, {"env": object.union(inp.env, {"callers": ["arn:aws:iam::111122223333:role/app/MyRecommendationRole"]})})
 }
+
+# A Deny with NotPrincipal naming the caller's role and account still denies
+# the role's sessions, which make the requests: NotPrincipal takes sessions
+# one by one, with no wildcard.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+test_deny_notprincipal_naming_only_the_role_fires if {
+	deny := {
+		"Sid": "DenyOthers", "Effect": "Deny", "Action": "kms:*", "Resource": "*",
+		"NotPrincipal": {"AWS": [fx.role, "arn:aws:iam::111122223333:root"], "Service": "bedrock-agentcore.amazonaws.com"},
+	}
+	fs := acr001.findings with input as fx.input_of(array.concat(fx.canonical_statements, [deny]))
+	count(fs) == 1
+	some f in fs
+	f.statement == 3
+	f.evidence.decision == "ExplicitDeny"
+}

@@ -424,6 +424,12 @@ func (cs *compiledStatement) evaluate(p *Principal, action, rawAction, resource 
 }
 
 func (cs *compiledStatement) matchPrincipal(p *Principal) principalMatch {
+	if cs.notPrincipal {
+		if cs.excepts(p) {
+			return noMatch
+		}
+		return directMatch
+	}
 	best := noMatch
 	for i := range cs.principals {
 		m := cs.principals[i].match(p)
@@ -435,19 +441,56 @@ func (cs *compiledStatement) matchPrincipal(p *Principal) principalMatch {
 			best = accountMatch
 		}
 	}
-	if cs.notPrincipal {
-		// NotPrincipal applies to everyone it does not name; naming the
-		// account excludes all of the account's principals.
-		if best == noMatch {
-			return directMatch
-		}
-		return noMatch
-	}
 	if best == accountMatch && !cs.allow {
 		// A Deny that names an account denies every principal of it.
 		return directMatch
 	}
 	return best
+}
+
+// excepts reports whether a NotPrincipal element names p. AWS may check the
+// request's account first, then its role, then the principal itself against
+// the exceptions, so p is excepted only when each of those is named: a
+// role's sessions are not excepted by the role's ARN (sessions are named one
+// by one, with no wildcard), nor an account's users and roles by the account
+// ("all principals except the user named Bob in account 444455556666" for
+// NotPrincipal [Bob, arn:aws:iam::444455556666:root]).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+func (cs *compiledStatement) excepts(p *Principal) bool {
+	named := func(f func(cp *compiledPrincipal) bool) bool {
+		for i := range cs.principals {
+			if cs.principals[i].wildcard || f(&cs.principals[i]) {
+				return true
+			}
+		}
+		return false
+	}
+	account := func(cp *compiledPrincipal) bool { return cp.account != "" && cp.account == p.Account }
+	role := func(cp *compiledPrincipal) bool {
+		return cp.roleName != "" && cp.roleAccount == p.Account && cp.rolePartition == p.Partition && strings.EqualFold(cp.roleName, p.RoleName)
+	}
+	self := func(cp *compiledPrincipal) bool {
+		switch p.Kind {
+		case ServicePrincipal:
+			return cp.typ == policy.PrincipalService && cp.value == p.ARN
+		case WebIdentity:
+			return cp.typ == policy.PrincipalFederated && cp.value == p.ARN
+		case CanonicalUser:
+			return cp.typ == policy.PrincipalCanonicalUser && cp.value == p.ARN
+		}
+		return cp.typ == policy.PrincipalAWS && cp.value == p.ARN
+	}
+	switch p.Kind {
+	case Anonymous:
+		return named(func(*compiledPrincipal) bool { return false })
+	case AccountRoot:
+		return named(account)
+	case AssumedRole:
+		return named(account) && named(role) && named(self)
+	case ServicePrincipal, WebIdentity, CanonicalUser:
+		return named(self)
+	}
+	return named(account) && named(self)
 }
 
 func (cs *compiledStatement) matchAction(action string) bool {
