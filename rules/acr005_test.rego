@@ -45,3 +45,26 @@ test_string_equals_source_arn_wildcard_fires if {
 	s := service_with({"StringEquals": {"aws:SourceAccount": fx.account, "aws:SourceArn": fx.rec_pattern}})
 	count(rule.findings) == 1 with input as fx.input_of([fx.caller_access, fx.caller_crypto, s])
 }
+
+# A service principal calling with its own identity carries
+# aws:ViaAWSService false, so a Deny on it blocks the async workflow.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice
+test_deny_not_via_service_blocks_the_service_principal if {
+	deny := {
+		"Sid": "DenyDirectUse", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": {"Bool": {"aws:ViaAWSService": "false"}},
+	}
+	fs := rule.findings with input as fx.input_of(array.concat(fx.canonical_statements, [deny]))
+	count(fs) > 0
+	some f in fs
+	f.statement == 3
+}
+
+# Exempting service principals (aws:PrincipalIsAWSService) keeps it working.
+test_deny_not_via_service_with_service_exemption_passes if {
+	deny := {
+		"Sid": "DenyDirectUse", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": {"Bool": {"aws:ViaAWSService": "false", "aws:PrincipalIsAWSService": "false"}},
+	}
+	count(rule.findings) == 0 with input as fx.input_of(array.concat(fx.canonical_statements, [deny]))
+}

@@ -170,6 +170,11 @@ func FASContext(env Env, caller authz.Principal) *authz.Context {
 func ServiceContext(env Env, sourceAccount, sourceArn string) *authz.Context {
 	c := baseContext(env)
 	c.Set("aws:PrincipalIsAWSService", "true")
+	// aws:ViaAWSService is in the request context for most services, and
+	// true only when a service uses an IAM principal's credentials (FAS);
+	// a service principal calling with its own identity carries false.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice
+	c.Set("aws:ViaAWSService", "false")
 	c.Set("aws:PrincipalServiceName", ServicePrincipal)
 	if sourceAccount != "" {
 		c.Set("aws:SourceAccount", sourceAccount)
