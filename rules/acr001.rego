@@ -95,13 +95,19 @@ culprit(d) := i if {
 why(d) := sprintf("statement %s denies it explicitly; narrow that Deny so it does not match DescribeKey through bedrock-agentcore.", [concat(", ", d.deciding)]) if {
 	d.decision == "ExplicitDeny"
 } else := sprintf("statement %s grants it only under a condition DescribeKey cannot meet (%s): DescribeKey carries no encryption context, so put it in a statement without encryption-context conditions.", [s.sid, s.reason]) if {
-	s := [s |
-		some s in d.statements
-		s.effect == "Allow"
-		s.failed == "condition"
-		s.policy == ""
-	][0]
+	s := failed_allow(d)
+	contains(lower(s.reason), "kms:encryptioncontext")
+} else := sprintf("statement %s names the caller and the action, but its condition does not hold for the caller's DescribeKey through bedrock-agentcore (%s).", [s.sid, s.reason]) if {
+	s := failed_allow(d)
 } else := "no statement allows it."
+
+# The first Allow of the key policy that matched but for its condition.
+failed_allow(d) := [s |
+	some s in d.statements
+	s.effect == "Allow"
+	s.failed == "condition"
+	s.policy == ""
+][0]
 
 findings contains f if {
 	some caller, x in denied

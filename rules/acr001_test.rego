@@ -108,3 +108,14 @@ test_deny_notprincipal_naming_only_the_role_fires if {
 	f.statement == 3
 	f.evidence.decision == "ExplicitDeny"
 }
+
+# A failed condition on something else than the encryption context is
+# reported as such, not blamed on the missing context.
+test_other_failed_condition_is_named_as_such if {
+	cond := object.union(fx.caller_access, {"Condition": {"StringEquals": {"aws:PrincipalTag/team": "recs"}}})
+	fs := acr001.findings with input as fx.input_of([cond, fx.caller_crypto, fx.service_access])
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "its condition does not hold")
+	not contains(f.message, "carries no encryption context")
+}
