@@ -71,3 +71,26 @@ test_hygiene_only_is_silent if {
 	inp := json.patch(fx.input_of([fx.service_access]), [{"op": "replace", "path": "/env/profiles", "value": []}])
 	count(rule.findings) == 0 with input as inp
 }
+
+# Requests carry the time they are made at (input.env.now, set by lint to
+# the time of the run): a grant that ends in the future holds, one that has
+# ended or not begun does not.
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-currenttime
+dated(op, when) := object.union(fx.caller_crypto, {"Condition": object.union(fx.caller_crypto.Condition, {op: {"aws:CurrentTime": when}})})
+
+at(inp, now) := object.union(inp, {"env": object.union(inp.env, {"now": now})})
+
+test_grant_until_a_later_date_holds if {
+	inp := at(fx.input_of([fx.caller_access, dated("DateLessThan", "2030-01-01T00:00:00Z"), fx.service_access]), "2026-11-30T05:00:00Z")
+	count(rule.findings) == 0 with input as inp
+}
+
+test_grant_that_has_ended_fires if {
+	inp := at(fx.input_of([fx.caller_access, dated("DateLessThan", "2026-01-01T00:00:00Z"), fx.service_access]), "2026-11-30T05:00:00Z")
+	count(rule.findings) == 1 with input as inp
+}
+
+test_grant_not_yet_begun_fires if {
+	inp := at(fx.input_of([fx.caller_access, dated("DateGreaterThan", "2027-01-01T00:00:00Z"), fx.service_access]), "2026-11-30T05:00:00Z")
+	count(rule.findings) == 1 with input as inp
+}

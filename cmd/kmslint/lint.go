@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -81,6 +82,7 @@ func runLint(c *cli.Context, e env) error {
 		Region:        pickOne(c.String("region"), cfg.Region),
 		DefaultRegion: e.getenv("AWS_REGION"),
 		Callers:       pick(c.StringSlice("caller"), cfg.Callers),
+		Now:           time.Now().UTC().Truncate(time.Second),
 	}
 	for _, f := range c.StringSlice("identity-policy") {
 		data, name, err := readInput(f, e)

@@ -12,7 +12,9 @@ import (
 	"github.com/kmslint/kmslint/internal/partition"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kmslint/kmslint/internal/authz"
 )
@@ -84,6 +86,11 @@ type Env struct {
 	// would never find that.
 	OtherAccounts []string
 	OtherRegions  []string
+	// Now, when set, is the time of the requests: every request carries
+	// aws:CurrentTime and aws:EpochTime, so a policy that grants only until
+	// a date is decided as AWS would at that time.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-currenttime
+	Now time.Time
 }
 
 // Foreign is the account of the adversarial probes when the policy names no
@@ -188,10 +195,21 @@ func ServiceContext(env Env, sourceAccount, sourceArn string) *authz.Context {
 func baseContext(env Env) *authz.Context {
 	// Room for the FAS or service keys and an encryption context without
 	// growing: profiles build thousands of these.
-	c := authz.NewContextSize(16)
+	c := authz.NewContextSize(20)
 	c.Set("aws:SecureTransport", "true")
 	c.Set("aws:RequestedRegion", env.Region)
+	SetTime(c, env.Now)
 	return c
+}
+
+// SetTime sets aws:CurrentTime and aws:EpochTime to t; a zero t sets
+// nothing.
+func SetTime(c *authz.Context, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	c.Set("aws:CurrentTime", t.UTC().Format(time.RFC3339))
+	c.Set("aws:EpochTime", strconv.FormatInt(t.Unix(), 10))
 }
 
 // WithEncryptionContext adds the KMS encryption-context keys for one

@@ -17,7 +17,8 @@ func (a *Auditor) replay(t *Timeline, e *Entry) (string, *report.Evidence) {
 	if r, _, ok := arnParts(t.Key); ok && r != "" {
 		region = r
 	}
-	env := agentcore.Env{Account: account, Region: region}
+	// The request as it was made: at its own time (aws:CurrentTime).
+	env := agentcore.Env{Account: account, Region: region, Now: e.Time}
 	if isARN(t.Key) {
 		env.KeyARN = t.Key
 	}
@@ -96,6 +97,7 @@ func directContext(env agentcore.Env, p authz.Principal) *authz.Context {
 	c := authz.NewContext()
 	c.Set("aws:SecureTransport", "true")
 	c.Set("aws:RequestedRegion", env.Region)
+	agentcore.SetTime(c, env.Now)
 	c.Set("aws:ViaAWSService", "false")
 	c.Set("aws:PrincipalIsAWSService", "false")
 	if p.Account != "" {

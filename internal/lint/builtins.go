@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -740,6 +741,13 @@ func profileEnv(v ast.Value) (agentcore.Env, []string, error) {
 	}
 	env := agentcore.Env{Account: s("account"), Region: s("region"), KeyARN: s("key_arn"),
 		OtherAccounts: list("other_accounts"), OtherRegions: list("other_regions")}
+	if now := s("now"); now != "" {
+		t, err := time.Parse(time.RFC3339, now)
+		if err != nil {
+			return env, nil, fmt.Errorf("kmslint.profile_requests: env.now: %w", err)
+		}
+		env.Now = t
+	}
 	if env.Account == "" || env.Region == "" {
 		return env, nil, errors.New("kmslint.profile_requests: env needs account and region")
 	}
@@ -752,7 +760,8 @@ func profileEnv(v ast.Value) (agentcore.Env, []string, error) {
 func (b *builtins) buildProfile(env agentcore.Env, callers []string) (*ast.Term, error) {
 	rec := agentcore.RecommendationARN(agentcore.PartitionOf(env.Region), env.Region, env.Account, agentcore.SampleID)
 	envKey := env.Account + "\x00" + env.Region + "\x00" + env.KeyARN + "\x00" +
-		strings.Join(env.OtherAccounts, ",") + "\x00" + strings.Join(env.OtherRegions, ",") + "\x00"
+		strings.Join(env.OtherAccounts, ",") + "\x00" + strings.Join(env.OtherRegions, ",") + "\x00" +
+		env.Now.String() + "\x00"
 	cr, cp := ast.NewObject(), ast.NewObject()
 	for _, c := range sortedCopy(callers) {
 		k := ast.StringTerm(c)

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -51,6 +52,9 @@ type Env struct {
 	DefaultRegion string
 	// Callers are IAM role or user ARNs that call StartRecommendation.
 	Callers []string
+	// Now is the time the workflow's requests are decided at (their
+	// aws:CurrentTime); zero leaves the time keys out of the requests.
+	Now time.Time
 	// KeyARN of a live key; a placeholder key in the account otherwise.
 	KeyARN string
 	// IdentityPolicies are the callers' IAM policies (--identity-policy).
@@ -410,6 +414,9 @@ func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal a
 		ast.Item(ast.StringTerm("other_regions"), stringsTerm(inf.otherRegions)),
 		ast.Item(ast.StringTerm("profiles"), ast.ArrayTerm(profs...)),
 	)
+	if !env.Now.IsZero() {
+		envObj.Value.(ast.Object).Insert(ast.StringTerm("now"), ast.StringTerm(env.Now.UTC().Format(time.RFC3339)))
+	}
 	items := [][2]*ast.Term{
 		ast.Item(ast.StringTerm("file"), ast.StringTerm(doc.File)),
 		ast.Item(ast.StringTerm("resource"), ast.StringTerm(doc.Resource)),
@@ -522,6 +529,11 @@ func evidence(m map[string]any) *report.Evidence {
 	e := &report.Evidence{Principal: s("principal"), Action: s("action"), Decision: s("decision"), Context: map[string]report.ContextValue{}}
 	if c, ok := m["context"].(map[string]any); ok {
 		for k, v := range c {
+			if timeKey(k) {
+				// The time of this run: no help in reading the finding,
+				// and it would make every report differ from the last.
+				continue
+			}
 			switch vv := v.(type) {
 			case string:
 				e.Context[k] = report.Single(vv)
@@ -542,4 +554,8 @@ func evidence(m map[string]any) *report.Evidence {
 		}
 	}
 	return e
+}
+
+func timeKey(k string) bool {
+	return strings.EqualFold(k, "aws:CurrentTime") || strings.EqualFold(k, "aws:EpochTime")
 }
