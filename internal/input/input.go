@@ -50,6 +50,8 @@ type Document struct {
 	// not known before deployment; the policy holds a placeholder such as
 	// ${Fn::GetAtt Role.Arn} there, which matches no real value.
 	Unresolved []Note
+	// Placeholders are the strings standing for the unresolved values.
+	Placeholders []string
 	// Notes are other remarks: a default key policy applied, a condition
 	// that could not be evaluated.
 	Notes []Note
@@ -158,7 +160,7 @@ func Load(file string, data []byte, env Env) (*File, error) {
 		out.Notes = notes
 		for _, k := range keys {
 			d := newDocument(file, FormatCloudFormation, k.Resource, k.Policy)
-			d.Unresolved, d.Notes, d.NeedsPseudo = k.Unresolved, k.Notes, k.NeedsPseudo
+			d.Unresolved, d.Placeholders, d.Notes, d.NeedsPseudo = k.Unresolved, k.Placeholders, k.Notes, k.NeedsPseudo
 			out.Documents = append(out.Documents, d)
 		}
 	case FormatTerraform:

@@ -296,7 +296,7 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVa
 	if doc.Policy == nil {
 		return nil, fmt.Errorf("%s: document without a policy", doc.File)
 	}
-	pol := policy.Build(doc.Policy, policy.BuildOptions{})
+	pol := policy.Build(doc.Policy, policy.BuildOptions{Unresolved: unresolved(doc.Placeholders)})
 	pol.Size = doc.Size
 	if doc.Size > policy.MaxKeyPolicyBytes {
 		// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
@@ -558,4 +558,20 @@ func evidence(m map[string]any) *report.Evidence {
 
 func timeKey(k string) bool {
 	return strings.EqualFold(k, "aws:CurrentTime") || strings.EqualFold(k, "aws:EpochTime")
+}
+
+// unresolved tells the policy builder which values are template
+// placeholders (nil when the document has none).
+func unresolved(placeholders []string) func(string) bool {
+	if len(placeholders) == 0 {
+		return nil
+	}
+	return func(v string) bool {
+		for _, p := range placeholders {
+			if strings.Contains(v, p) {
+				return true
+			}
+		}
+		return false
+	}
 }

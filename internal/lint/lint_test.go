@@ -2,7 +2,9 @@ package lint
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,5 +86,36 @@ func TestLintMissingDescribeKey(t *testing.T) {
 	}
 	if got.Evidence == nil || got.Evidence.Decision != "ImplicitDeny" || got.Evidence.Action != "kms:DescribeKey" {
 		t.Errorf("evidence = %+v", got.Evidence)
+	}
+}
+
+// TestUnresolvedTemplatePrincipals: principals CloudFormation fills in at
+// deployment (a parameter without a default, Fn::ImportValue, a role's
+// !GetAtt) are some principal kmslint cannot know, not an invalid policy,
+// so the other rules still run on the key: here the public statement.
+func TestUnresolvedTemplatePrincipals(t *testing.T) {
+	src, err := os.ReadFile("testdata/unresolved-principals.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := input.Load("unresolved-principals.yaml", src, input.Env{AccountID: "111122223333", Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := f.Documents
+	if len(docs) != 1 || len(docs[0].Placeholders) == 0 {
+		t.Fatalf("want one document with placeholders, got %+v", docs)
+	}
+	l := newTestLinter(t, Options{Profiles: []string{"none"}})
+	fs, err := l.Lint(context.Background(), docs, Env{Account: "111122223333", Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if want := []string{"KMS004:27"}; !slices.Equal(got, want) {
+		t.Errorf("findings %v, want %v", got, want)
 	}
 }

@@ -22,6 +22,12 @@ type BuildOptions struct {
 	// Otherwise the document is a key policy and every statement needs
 	// exactly one of them.
 	Identity bool
+	// Unresolved tells whether a string is a template value kmslint could
+	// not work out before deployment (a CloudFormation !GetAtt of a role's
+	// ARN, a parameter without a default): such a principal is accepted as
+	// some principal, unknown, instead of being reported as invalid, since
+	// CloudFormation substitutes a real one. Nil: every value is literal.
+	Unresolved func(string) bool
 }
 
 // ParseKeyPolicy parses and validates a key policy document. The error is
@@ -524,6 +530,12 @@ func (b *builder) principals(f *Field, idx int) *Principals {
 			continue
 		}
 		for j, val := range l.Values {
+			if b.opts.Unresolved != nil && b.opts.Unresolved(val) {
+				// Known only at deployment: names nobody kmslint can ask
+				// about, but the policy is not invalid for it.
+				ps.Entries = append(ps.Entries, PrincipalEntry{Type: typ, Value: val, Pos: l.Pos[j]})
+				continue
+			}
 			if msg := check(val); msg != "" {
 				b.problem(l.Pos[j], idx, "%s", msg)
 				continue

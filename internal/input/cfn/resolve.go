@@ -33,9 +33,11 @@ type resolver struct {
 	maps  map[*policy.Node]*source.Mapped
 
 	unresolved []source.Note
-	notes      []source.Note
-	needs      map[string]bool
-	err        error
+	// placeholders are the strings put in place of unresolved values.
+	placeholders map[string]bool
+	notes        []source.Note
+	needs        map[string]bool
+	err          error
 	// partitionNoted avoids repeating the note that AWS::Partition was assumed.
 	partitionNoted bool
 }
@@ -55,7 +57,25 @@ func (r *resolver) str(s string, pos policy.Pos) *policy.Node {
 // unknown records that a value cannot be resolved and returns its placeholder.
 func (r *resolver) unknown(pos policy.Pos, placeholder, why string) (*policy.Node, bool) {
 	r.unresolved = append(r.unresolved, source.Note{Pos: pos, Message: why})
+	r.placeholder(placeholder)
 	return r.str(placeholder, pos), false
+}
+
+func (r *resolver) placeholder(s string) {
+	if r.placeholders == nil {
+		r.placeholders = map[string]bool{}
+	}
+	r.placeholders[s] = true
+}
+
+// placeholderList is placeholders, sorted.
+func (r *resolver) placeholderList() []string {
+	out := make([]string, 0, len(r.placeholders))
+	for p := range r.placeholders {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (r *resolver) needList() []string {
@@ -493,6 +513,7 @@ func (r *resolver) subVar(name string, vars *policy.Node, pos policy.Pos) (strin
 	s, ok := text(v)
 	if !ok {
 		r.unresolved = append(r.unresolved, source.Note{Pos: pos, Message: "Fn::Sub: ${" + name + "} is not a string"})
+		r.placeholder("${" + name + "}")
 		return "${" + name + "}", false
 	}
 	return s, exact

@@ -41,7 +41,10 @@ type Key struct {
 	Policy *policy.Node
 	// Unresolved lists the intrinsic functions whose value is a placeholder.
 	Unresolved []source.Note
-	Notes      []source.Note
+	// Placeholders are the strings the policy holds for them, such as
+	// ${Fn::GetAtt Role.Arn}; a value containing one is not literal.
+	Placeholders []string
+	Notes        []source.Note
 	// NeedsPseudo lists the pseudo parameters (AWS::AccountId, AWS::Region)
 	// the policy uses that Env did not give; sorted.
 	NeedsPseudo []string
@@ -178,12 +181,13 @@ func (t *template) key(f policy.Field, typ string, track bool) (*Key, *source.No
 			" has no KeyPolicy: CloudFormation gives it the default key policy, which is linted"})
 	}
 	return &Key{
-		Resource:    f.Key,
-		Type:        typ,
-		Policy:      pol,
-		Unresolved:  r.unresolved,
-		Notes:       r.notes,
-		NeedsPseudo: r.needList(),
+		Resource:     f.Key,
+		Type:         typ,
+		Policy:       pol,
+		Unresolved:   r.unresolved,
+		Placeholders: r.placeholderList(),
+		Notes:        r.notes,
+		NeedsPseudo:  r.needList(),
 	}, nil, false, r.err
 }
 
