@@ -2,7 +2,7 @@
 # title: Statement that can never apply
 # description: >-
 #   Some statements cannot match any request to this key, so the access (or the protection) they express
-#   does not exist: a Resource that cannot be a KMS key ARN (or NotResource "*"); actions none of which is
+#   does not exist: no Action or no Resource at all; a Resource that cannot be a KMS key ARN (or NotResource "*"); actions none of which is
 #   a KMS action; a Null "true" test and a condition that needs the same key present; an Allow for service
 #   principals only whose conditions require aws:PrincipalArn, aws:PrincipalAccount or aws:PrincipalOrgID,
 #   which are never set for service principals; and a statement whose only actions (such as
@@ -76,6 +76,18 @@ findings contains finding(i, st, why) if {
 	some i, st in statements
 	st.Condition
 	why := context_reason(st)
+}
+
+# KMS accepts a statement without Action or without Resource, and the
+# statement has no effect.
+# https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+findings contains finding(i, st, why) if {
+	not invalid
+	some i, st in statements
+	some el in [["Action", "NotAction", `"Action": ["kms:Decrypt", ...]`], ["Resource", "NotResource", `"Resource": "*"`]]
+	not el[0] in object.keys(st)
+	not el[1] in object.keys(st)
+	why := sprintf(`it has no %s (nor %s): KMS accepts the policy, but such a statement has no effect. Add %s.`, el)
 }
 
 finding(i, st, why) := {"message": sprintf("Statement %s can never apply: %s", [label(i, st), why]), "statement": i}

@@ -88,3 +88,22 @@ test_describe_key_with_crypto_under_context_passes if {
 	st := object.union(fx.caller_crypto, {"Action": ["kms:DescribeKey", "kms:Decrypt"]})
 	count(kms014.findings) == 0 with input as fx.input_of([st])
 }
+
+# KMS accepts these statements (no MalformedPolicyDocumentException), but
+# they have no effect.
+# https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+test_statement_without_resource_fires if {
+	st := {"Sid": "NoResource", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"}, "Action": "kms:Decrypt"}
+	fs := kms014.findings with input as fx.input_of([st])
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "no Resource")
+}
+
+test_statement_without_action_fires if {
+	st := {"Sid": "NoAction", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"}, "Resource": "*"}
+	fs := kms014.findings with input as fx.input_of([st])
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "no Action")
+}

@@ -376,12 +376,25 @@ func (b *builder) statement(n *Node, idx int) *Statement {
 		// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-elements
 		b.exactlyOne(n, idx, principal, notPrincipal, "Principal", "NotPrincipal", "a key policy statement must say whom it applies to")
 	}
-	b.exactlyOne(n, idx, action, notAction, "Action", "NotAction", "")
-	// KMS accepts a key policy statement without Resource but then ignores
-	// the statement, which is never what the author meant.
+	if b.opts.Identity {
+		b.exactlyOne(n, idx, action, notAction, "Action", "NotAction", "")
+		b.exactlyOne(n, idx, resource, notResource, "Resource", "NotResource", "")
+		return s
+	}
+	// KMS accepts a key policy statement without Action or Resource: the
+	// statement just has no effect ("the CreateKey and PutKeyPolicy API
+	// requests succeed"). So it is no invalid policy; KMS014 reports the
+	// statement that can never apply.
 	// https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
-	b.exactlyOne(n, idx, resource, notResource, "Resource", "NotResource", "without it AWS ignores the statement")
+	b.atMostOne(action, notAction, idx, "Action", "NotAction")
+	b.atMostOne(resource, notResource, idx, "Resource", "NotResource")
 	return s
+}
+
+func (b *builder) atMostOne(a, notA *Field, idx int, name, notName string) {
+	if a != nil && notA != nil {
+		b.exactlyOne(nil, idx, a, notA, name, notName, "")
+	}
 }
 
 func (b *builder) exactlyOne(n *Node, idx int, a, notA *Field, name, notName, why string) {
