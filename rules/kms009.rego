@@ -53,6 +53,7 @@ findings contains f if {
 	st.Effect == "Allow"
 	some op, keys in conditions(st)
 	o := kmslint.operator(op)
+	o.known
 	o.if_exists
 	is_object(keys)
 	some key, _ in keys

@@ -41,3 +41,10 @@ test_deny_if_exists_passes if {
 	}
 	count(kms009.findings) == 0 with input as fx.input_of([fx.root_access, deny])
 }
+
+# An operator IAM does not know (IfExists cannot be added to Null) is
+# KMS007's; KMS009 does not read meaning into it.
+test_unknown_ifexists_operator_is_not_reported if {
+	st := object.union(object.remove(fx.service_access, ["Condition"]), {"Condition": {"NullIfExists": {"aws:SourceArn": "false"}}})
+	count(kms009.findings) == 0 with input as fx.input_of([st])
+}
