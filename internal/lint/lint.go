@@ -298,6 +298,9 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVa
 	}
 	pol := policy.Build(doc.Policy, policy.BuildOptions{Unresolved: unresolved(doc.Placeholders)})
 	pol.Size = doc.Size
+	if pr, ok := policy.CharacterProblem(doc.Policy); ok {
+		pol.Problems = append(pol.Problems, pr)
+	}
 	if doc.Size > policy.MaxKeyPolicyBytes {
 		// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
 		pol.Problems = append(pol.Problems, policy.Problem{

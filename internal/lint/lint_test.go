@@ -119,3 +119,22 @@ func TestUnresolvedTemplatePrincipals(t *testing.T) {
 		t.Errorf("findings %v, want %v", got, want)
 	}
 }
+
+// TestCharactersKMSRejects: KMS accepts tab, LF, CR and U+0020 to U+00FF in
+// a key policy; anything else makes PutKeyPolicy fail, so it is KMS001 at
+// the string that holds it.
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+func TestCharactersKMSRejects(t *testing.T) {
+	src, err := os.ReadFile("testdata/non-latin1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newTestLinter(t, Options{Profiles: []string{"none"}})
+	fs, err := l.Lint(context.Background(), loadDocs(t, "non-latin1.json", src), Env{Account: "111122223333", Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].Rule != "KMS001" || fs[0].Line != 14 || !strings.Contains(fs[0].Message, "U+4E2D") {
+		t.Errorf("findings %+v, want one KMS001 at line 14 naming U+4E2D", fs)
+	}
+}

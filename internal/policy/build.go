@@ -91,7 +91,7 @@ func firstForbiddenChar(data []byte) (Pos, rune, bool) {
 			if i+1 >= len(data) || data[i+1] != '\n' {
 				line, col = line+1, 1
 			}
-		case r == '\t' || (r >= 0x20 && r <= 0xFF):
+		case allowedRune(r):
 			col++
 		default:
 			return Pos{Line: line, Col: col}, r, true
@@ -99,6 +99,59 @@ func firstForbiddenChar(data []byte) (Pos, rune, bool) {
 		i += size
 	}
 	return Pos{}, 0, false
+}
+
+// allowedRune is a character KMS accepts in a key policy besides line
+// breaks: tab and U+0020 to U+00FF.
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+func allowedRune(r rune) bool { return r == '\t' || (r >= 0x20 && r <= 0xFF) }
+
+// CharacterProblem checks the keys and strings of a policy tree that did
+// not come from a policy file of its own (a CloudFormation or Terraform
+// document, whose own text is not what KMS receives) for characters KMS
+// rejects, and reports the first as a KMS001 problem at its string.
+func CharacterProblem(n *Node) (Problem, bool) {
+	bad := func(s string) (rune, bool) {
+		for _, r := range s {
+			if r != '\n' && r != '\r' && !allowedRune(r) {
+				return r, true
+			}
+		}
+		return 0, false
+	}
+	var walk func(n *Node) (Problem, bool)
+	walk = func(n *Node) (Problem, bool) {
+		if n == nil {
+			return Problem{}, false
+		}
+		mk := func(pos Pos, r rune) (Problem, bool) {
+			return Problem{Rule: RuleInvalid, Pos: pos, Statement: -1,
+				Message: fmt.Sprintf("character %U is not allowed in a key policy (KMS accepts tab, LF, CR and U+0020 to U+00FF)", r)}, true
+		}
+		switch n.Kind {
+		case KindString:
+			if r, ok := bad(n.Str); ok {
+				return mk(n.Pos, r)
+			}
+		case KindArray:
+			for _, it := range n.Items {
+				if p, ok := walk(it); ok {
+					return p, true
+				}
+			}
+		case KindObject:
+			for _, f := range n.Fields {
+				if r, ok := bad(f.Key); ok {
+					return mk(f.KeyPos, r)
+				}
+				if p, ok := walk(f.Value); ok {
+					return p, true
+				}
+			}
+		}
+		return Problem{}, false
+	}
+	return walk(n)
 }
 
 // Build turns a parsed document into a Policy, collecting every grammar
