@@ -1,8 +1,10 @@
 # METADATA
 # title: Key policy larger than 32 KB
 # description: >-
-#   A key policy document can be at most 32 KB (32,768 bytes), whitespace included; PutKeyPolicy
-#   rejects a larger one, so the key keeps its previous policy.
+#   A key policy document can be at most 32 KB (32,768 bytes); PutKeyPolicy rejects a larger one, so the
+#   key keeps its previous policy. kmslint measures the policy as compact JSON, the form CloudFormation,
+#   CDK and Terraform's jsonencode send; a file uploaded as it is (put-key-policy --policy file://...)
+#   counts its whitespace too, so keep such files compact or well under the limit.
 #   https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
 # custom:
 #   id: KMS002

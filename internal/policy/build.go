@@ -49,7 +49,9 @@ func ParseKeyPolicy(file string, data []byte) (*Policy, error) {
 		})
 	}
 	if p.Size > MaxKeyPolicyBytes {
-		// KMS counts the document as submitted, whitespace included.
+		// KMS counts the document as submitted, whitespace included:
+		// ParseKeyPolicy has the bytes as they would be sent. (Lint measures
+		// a document as compact JSON, the form templates send; see KMS002.)
 		// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
 		p.Problems = append(p.Problems, Problem{
 			Rule: RuleTooLarge, Pos: root.Pos, Statement: -1,
