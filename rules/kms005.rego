@@ -76,6 +76,20 @@ principal_candidates contains p if {
 
 # Only statements whose actions can include kms:PutKeyPolicy name
 # administrators; this keeps a policy listing hundreds of readers cheap.
+# Principals a condition names by aws:PrincipalArn: a Deny of "everyone but
+# KeyAdmin" names its administrator there, not in an Allow.
+principal_candidates contains p if {
+	some st in statements
+	some _, keys in conditions(st)
+	is_object(keys)
+	some k, v in keys
+	lower(k) == "aws:principalarn"
+	some x in as_list(v)
+	is_string(x)
+	not regex.match(`[*?]`, x)
+	p := named(x)
+}
+
 may_grant_put_key_policy(st) if "NotAction" in object.keys(st)
 
 may_grant_put_key_policy(st) if {
@@ -162,6 +176,40 @@ contexts contains {}
 contexts contains satisfying(st) if {
 	some st in statements
 	st.Effect == "Allow"
+}
+
+# A request that a Deny's negated condition lets through: a perimeter such as
+# StringNotEquals aws:PrincipalOrgID spares principals with that value.
+contexts contains escaping(st) if {
+	some st in statements
+	st.Effect == "Deny"
+	count(escaping(st)) > 0
+}
+
+escaping(st) := {k: vals[0] |
+	some k in {lower(key) |
+		some _, keys in conditions(st)
+		is_object(keys)
+		some key, _ in keys
+	}
+	not k in identity_keys
+	vals := [x |
+		some op, keys in conditions(st)
+		is_object(keys)
+		some key, v in keys
+		lower(key) == k
+		x := unfill(op, v)
+	]
+	count(vals) > 0
+}
+
+# unfill is fill for negated operators: a value the condition excepts.
+unfill(op, vals) := x if {
+	o := kmslint.operator(op)
+	o.negated
+	not o.null
+	v := instantiate(as_list(vals)[0])
+	x := wrap(o, v)
 }
 
 # The common case first: the account's IAM identities through root

@@ -71,3 +71,30 @@ test_root_naming_a_bucket_fires if {
 	root := object.union(fx.root_access, {"Resource": "arn:aws:s3:::my-bucket"})
 	count(kms005.findings) == 1 with input as fx.input_of(array.concat([root], fx.canonical))
 }
+
+# A Deny of "everyone but KeyAdmin" names the administrator only in its
+# condition: KeyAdmin, an IAM role of the account, still administers the key
+# through the root statement.
+test_deny_all_but_named_admin_passes if {
+	deny := {
+		"Sid": "OnlyKeyAdmin", "Effect": "Deny", "Principal": {"AWS": "*"},
+		"Action": ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"], "Resource": "*",
+		"Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/KeyAdmin"}},
+	}
+	count(kms005.findings) == 0 with input as fx.input_of(array.concat(fx.good, [deny]))
+}
+
+# A perimeter Deny spares the principals of its organization.
+test_deny_outside_organization_passes if {
+	deny := {
+		"Sid": "DenyOutsideOrg", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+		"Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+	}
+	count(kms005.findings) == 0 with input as fx.input_of(array.concat(fx.good, [deny]))
+}
+
+# A Deny of PutKeyPolicy to everyone, without exception, still locks out.
+test_deny_put_key_policy_to_all_fires if {
+	deny := {"Sid": "NoChanges", "Effect": "Deny", "Principal": "*", "Action": "kms:PutKeyPolicy", "Resource": "*"}
+	count(kms005.findings) == 1 with input as fx.input_of(array.concat(fx.good, [deny]))
+}
