@@ -232,7 +232,7 @@ findings contains f if {
 	h := sort(hs)[0][2]
 	st := statements[i]
 	f := {
-		"message": sprintf(`Statement %s lets any principal of any AWS account use this key: %s (an identity of account %s, named nowhere in this policy) is allowed %s%s. %s Add a condition on the caller's identity, e.g. "StringEquals": {"kms:CallerAccount": "%s"} or {"aws:PrincipalOrgID": "o-..."}, or name the principals.`, [label(i, st), who(h.principal), foreign, concat(", ", h.actions), context_note(h.request.context, st), principal_note(st), account]),
+		"message": sprintf(`Statement %s lets any principal of any AWS account use this key: %s is allowed %s%s. %s Add a condition on the caller's identity, e.g. "StringEquals": {"kms:CallerAccount": "%s"} or {"aws:PrincipalOrgID": "o-..."}, or name the principals.`, [label(i, st), who(h.principal), concat(", ", h.actions), context_note(h.request.context, st), principal_note(st), account]),
 		"statement": i,
 		"evidence": {
 			"principal": h.request.principal,
@@ -250,7 +250,7 @@ p_rank(p) := 0 if p != "anonymous"
 
 who("anonymous") := "an anonymous caller"
 
-who(p) := p if p != "anonymous"
+who(p) := sprintf("%s (an identity of account %s, named nowhere in this policy)", [p, foreign]) if p != "anonymous"
 
 context_note(ctx, st) := sprintf(" when it sends %s", [json.marshal(chosen(st))]) if count(chosen(st)) > 0
 
