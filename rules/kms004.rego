@@ -69,9 +69,15 @@ foreign := [a |
 	a != object.get(input.env, "account", "")
 ][0]
 
-outsider_role := sprintf("arn:aws:iam::%s:role/kmslint-outsider", [foreign])
+# The key's partition: principals of other partitions never match its
+# account principals.
+partition := p if {
+	p := kmslint.parse_arn(input.env.key_arn).partition
+} else := "aws"
 
-outsider := sprintf("arn:aws:sts::%s:assumed-role/kmslint-outsider/kmslint", [foreign])
+outsider_role := sprintf("arn:%s:iam::%s:role/kmslint-outsider", [partition, foreign])
+
+outsider := sprintf("arn:%s:sts::%s:assumed-role/kmslint-outsider/kmslint", [partition, foreign])
 
 # What a request from the outsider carries and cannot choose. The org id is
 # a foreign organization's (a pattern such as o-* in the policy lets it in);

@@ -60,7 +60,13 @@ account := input.env.account if object.get(input.env, "account", "") != ""
 
 # An administrator role in an account: reaches the key through root
 # delegation, its IAM policy allowing everything.
-admin_role(acct) := sprintf("arn:aws:iam::%s:role/kmslint-admin", [acct])
+admin_role(acct) := sprintf("arn:%s:iam::%s:role/kmslint-admin", [partition, acct])
+
+# The partition of the key: account principals name an account in one
+# partition only.
+partition := p if {
+	p := kmslint.parse_arn(input.env.key_arn).partition
+} else := "aws"
 
 # Who might administer: principals named in Allow statements (accounts as a
 # role of theirs) and a role of the key's account.
@@ -250,7 +256,7 @@ findings contains f if {
 root_statement := {
 	"Sid": "EnableIAMUserPermissions",
 	"Effect": "Allow",
-	"Principal": {"AWS": sprintf("arn:aws:iam::%s:root", [object.get(input.env, "account", "ACCOUNT-ID")])},
+	"Principal": {"AWS": sprintf("arn:%s:iam::%s:root", [partition, object.get(input.env, "account", "ACCOUNT-ID")])},
 	"Action": "kms:*",
 	"Resource": "*",
 }

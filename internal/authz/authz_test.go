@@ -285,6 +285,9 @@ func TestPrincipalsAndDelegation(t *testing.T) {
 		{"service not via root", rootPolicy, []string{allowDecrypt}, "service:bedrock-agentcore.amazonaws.com", "kms:Decrypt", nil, ImplicitDeny},
 		{"service name under AWS never matches a service", `{"Statement":[{"Effect":"Allow","Principal":{"Service":"other.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*"}]}`, nil, "service:bedrock-agentcore.amazonaws.com", "kms:Decrypt", nil, ImplicitDeny},
 		// Deny semantics.
+		// Partitions are separate IAM instances.
+		{"root of the same account id in another partition does not delegate", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`, []string{allowDecrypt}, "arn:aws-cn:sts::111122223333:assumed-role/R/s", "kms:Decrypt", nil, ImplicitDeny},
+		{"root in the caller's partition delegates", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws-cn:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`, []string{allowDecrypt}, "arn:aws-cn:sts::111122223333:assumed-role/R/s", "kms:Decrypt", nil, Allow},
 		{"deny naming the account denies its roles", `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"},{"Effect":"Deny","Principal":{"AWS":"111122223333"},"Action":"kms:Decrypt","Resource":"*"}]}`, nil, roleSession, "kms:Decrypt", nil, ExplicitDeny},
 		// NotPrincipal with Deny: a principal is spared only when it, its
 		// role (for a session) and its account are all named; sessions

@@ -465,7 +465,7 @@ func (cs *compiledStatement) excepts(p *Principal) bool {
 		}
 		return false
 	}
-	account := func(cp *compiledPrincipal) bool { return cp.account != "" && cp.account == p.Account }
+	account := func(cp *compiledPrincipal) bool { return cp.namesAccountOf(p) }
 	role := func(cp *compiledPrincipal) bool {
 		return cp.roleName != "" && cp.roleAccount == p.Account && cp.rolePartition == p.Partition && strings.EqualFold(cp.roleName, p.RoleName)
 	}

@@ -169,6 +169,10 @@ type compiledPrincipal struct {
 	value    string
 	wildcard bool
 	account  string // account principal: "111122223333" or arn:...:root
+	// accountPartition is the partition of an arn:PARTITION:iam::A:root
+	// principal; empty for a bare account id, which names the account in
+	// the key's own partition.
+	accountPartition string
 	// For role ARNs: assumed-role sessions of the role match too.
 	roleAccount, roleName, rolePartition string
 	// For assumed-role session ARNs written in a policy: exact match.
@@ -191,7 +195,7 @@ func compilePrincipal(e policy.PrincipalEntry) compiledPrincipal {
 	if parts, ok := arnParts(e.Value); ok && parts[2] == "iam" {
 		switch {
 		case parts[5] == "root":
-			cp.account = parts[4]
+			cp.account, cp.accountPartition = parts[4], parts[1]
 		case strings.HasPrefix(parts[5], "role/"):
 			cp.rolePartition, cp.roleAccount, cp.roleName = parts[1], parts[4], lastSegment(parts[5])
 		}
@@ -228,7 +232,7 @@ func (cp *compiledPrincipal) match(p *Principal) principalMatch {
 		return noMatch
 	}
 	if cp.account != "" {
-		if cp.account != p.Account {
+		if !cp.namesAccountOf(p) {
 			return noMatch
 		}
 		if p.Kind == AccountRoot {
@@ -251,4 +255,15 @@ func (cp *compiledPrincipal) match(p *Principal) principalMatch {
 		return directMatch
 	}
 	return noMatch
+}
+
+// namesAccountOf reports whether an account principal names p's account,
+// in p's partition: partitions are separate IAM instances, so
+// arn:aws:iam::A:root does not name A's principals in aws-cn or aws-us-gov.
+// https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
+func (cp *compiledPrincipal) namesAccountOf(p *Principal) bool {
+	if cp.account == "" || cp.account != p.Account {
+		return false
+	}
+	return cp.accountPartition == "" || p.Partition == "" || cp.accountPartition == p.Partition
 }
