@@ -396,9 +396,19 @@ func Needed(action string) bool {
 	return false
 }
 
+// otherRegion is a region of the same partition as region: a probe for a
+// recommendation in another region must be one the partition's patterns
+// (arn:aws-cn:..., arn:aws-us-gov:...) can match.
 func otherRegion(region string) string {
-	if region == "us-west-2" {
-		return "us-east-1"
+	pair := map[string][2]string{
+		"aws":        {"us-west-2", "us-east-1"},
+		"aws-cn":     {"cn-northwest-1", "cn-north-1"},
+		"aws-us-gov": {"us-gov-east-1", "us-gov-west-1"},
+		"aws-iso":    {"us-iso-west-1", "us-iso-east-1"},
+		"aws-iso-b":  {"us-isob-west-1", "us-isob-east-1"},
+	}[PartitionOf(region)]
+	if region == pair[0] {
+		return pair[1]
 	}
-	return "us-west-2"
+	return pair[0]
 }

@@ -101,3 +101,17 @@ func TestPrincipalARNKeepsTheRolePath(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherRegionStaysInThePartition: the other-region probe's
+// recommendation ARN is in the partition the policy's patterns use.
+func TestOtherRegionStaysInThePartition(t *testing.T) {
+	for region, want := range map[string]string{
+		"us-east-1": "us-west-2", "us-west-2": "us-east-1", "eu-west-1": "us-west-2",
+		"cn-north-1": "cn-northwest-1", "cn-northwest-1": "cn-north-1",
+		"us-gov-west-1": "us-gov-east-1", "us-gov-east-1": "us-gov-west-1",
+	} {
+		if got := otherRegion(region); got != want || PartitionOf(got) != PartitionOf(region) {
+			t.Errorf("otherRegion(%s) = %s, want %s in the same partition", region, got, want)
+		}
+	}
+}

@@ -18,6 +18,8 @@ type inferred struct {
 	// otherAccounts and otherRegions are named by the policy besides
 	// account and region (namedElsewhere).
 	otherAccounts, otherRegions []string
+	// warning is a remark for Env.Warn.
+	warning string
 }
 
 // inferAccount finds the account of the recommendations in a policy.
@@ -250,6 +252,10 @@ func namedElsewhere(p *policy.Policy, account, region string) (accounts, regions
 		}
 		if isAccount(parts[4]) {
 			accts[parts[4]] = true
+		} else if a, ok := accountMatching(parts[4], account); ok {
+			// A pattern such as 11112222???? admits accounts it does not
+			// spell out: probe one of them.
+			accts[a] = true
 		}
 		if isRegion(parts[3]) {
 			regs[parts[3]] = true
@@ -292,4 +298,39 @@ func firstSorted(set map[string]bool) []string {
 		out = out[:maxNamed]
 	}
 	return out
+}
+
+// accountMatching returns a 12-digit account id other than own that an
+// account pattern with * or ? matches. A lone "*" gives nothing: the probes'
+// fixed outsider already stands for "any account".
+func accountMatching(pat, own string) (string, bool) {
+	stars := strings.Count(pat, "*")
+	if pat == "*" || (stars == 0 && !strings.Contains(pat, "?")) {
+		return "", false
+	}
+	fill := 12 - (len(pat) - stars)
+	if fill < 0 || (stars == 0 && fill != 0) {
+		return "", false
+	}
+	for _, d := range []string{"9", "8"} {
+		var b strings.Builder
+		filled := false
+		for _, c := range pat {
+			switch c {
+			case '?':
+				b.WriteString(d)
+			case '*':
+				if !filled {
+					b.WriteString(strings.Repeat(d, fill))
+					filled = true
+				}
+			default:
+				b.WriteRune(c)
+			}
+		}
+		if a := b.String(); isAccount(a) && a != own {
+			return a, true
+		}
+	}
+	return "", false
 }

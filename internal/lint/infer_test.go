@@ -79,6 +79,9 @@ func TestNamedElsewhere(t *testing.T) {
 		{name: "second source account and a pattern list with another region",
 			stmts:    `{"Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":["111122223333","777788889999"]},"ArnLike":{"aws:SourceArn":["arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/*","arn:aws:bedrock-agentcore:eu-west-1:111122223333:recommendation/*"]}}}`,
 			accounts: "777788889999", regions: "eu-west-1"},
+		{name: "an account pattern gives an account it admits",
+			stmts:    `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/R"},"Action":"kms:Decrypt","Resource":"*","Condition":{"StringLike":{"kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn":["arn:aws:bedrock-agentcore:us-east-1:11112222????:recommendation/*","arn:aws:bedrock-agentcore:us-east-1:*:recommendation/*","arn:aws:bedrock-agentcore:us-east-1:1111*:recommendation/*"]}}}`,
+			accounts: "111122229999,111199999999"},
 		{name: "principals, bare ids and resources, wildcards ignored",
 			stmts:    `{"Effect":"Allow","Principal":{"AWS":["444455556666","arn:aws:iam::210987654321:role/Audit","arn:aws:iam::*:root"]},"Action":"kms:Decrypt","Resource":"arn:aws:kms:ap-south-1:135792468024:key/*","Condition":{"StringLike":{"kms:EncryptionContext:x":"arn:aws:s3:*:*:bucket"}}}`,
 			accounts: "135792468024,210987654321,444455556666", regions: "ap-south-1"},
@@ -93,5 +96,22 @@ func TestNamedElsewhere(t *testing.T) {
 				t.Errorf("regions %q, want %q", got, tc.regions)
 			}
 		})
+	}
+}
+
+func TestAccountMatching(t *testing.T) {
+	for _, tc := range []struct{ pat, own, want string }{
+		{"11112222????", "111122223333", "111122229999"},
+		{"11112222????", "111122229999", "111122228888"},
+		{"1111*", "111122223333", "111199999999"},
+		{"*", "111122223333", ""},
+		{"111122223333", "111122223333", ""},
+		{"1*1*", "111122223333", "199999999991"},
+		{"1234567890123?", "111122223333", ""},
+	} {
+		got, ok := accountMatching(tc.pat, tc.own)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("accountMatching(%q, %q) = %q, %v; want %q", tc.pat, tc.own, got, ok, tc.want)
+		}
 	}
 }
