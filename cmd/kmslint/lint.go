@@ -83,6 +83,9 @@ func runLint(c *cli.Context, e env) error {
 		DefaultRegion: e.getenv("AWS_REGION"),
 		Callers:       pick(c.StringSlice("caller"), cfg.Callers),
 		Now:           time.Now().UTC().Truncate(time.Second),
+		Warn: func(d *input.Document, pos policy.Pos, msg string) {
+			fmt.Fprintf(e.stderr, "kmslint: warning: %s:%d:%d: %s\n", d.File, pos.Line, pos.Col, msg)
+		},
 	}
 	for _, f := range c.StringSlice("identity-policy") {
 		data, name, err := readInput(f, e)

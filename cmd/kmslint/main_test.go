@@ -117,3 +117,26 @@ func TestGenerateCLI(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+// TestLintWarnsWhenNoCallerIsFound: a policy that names no caller leaves the
+// caller rules nobody to check; lint says so on stderr and goes on.
+func TestLintWarnsWhenNoCallerIsFound(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "root-only.json")
+	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},` +
+		`{"Sid":"Svc","Effect":"Allow","Principal":{"Service":"bedrock-agentcore.amazonaws.com"},"Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"},"ArnLike":{"aws:SourceArn":"arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/*"}}}]}`
+	if err := os.WriteFile(p, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "", "lint", "--account", "111122223333", "--region", "us-east-1", "--format", "json", p)
+	if code != 0 || !strings.Contains(errOut, "warning: "+p+":1:1: no caller of StartRecommendation found") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(out), "{") {
+		t.Errorf("stdout is not the JSON report: %q", out)
+	}
+	code, _, errOut = runCLI(t, "", "lint", "--account", "111122223333", "--region", "us-east-1", "--caller", "arn:aws:iam::111122223333:role/R", "--format", "json", p)
+	if strings.Contains(errOut, "no caller") {
+		t.Errorf("warned although --caller was given (exit %d): %q", code, errOut)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,9 +53,17 @@ type Env struct {
 	DefaultRegion string
 	// Callers are IAM role or user ARNs that call StartRecommendation.
 	Callers []string
+	// Warn, when set, receives remarks about documents that do not stop
+	// the run (a policy that names no caller, so the caller rules had none
+	// to check), in document order, after the documents are linted.
+	Warn func(doc *input.Document, pos policy.Pos, msg string)
 	// Now is the time the workflow's requests are decided at (their
 	// aws:CurrentTime); zero leaves the time keys out of the requests.
 	Now time.Time
+
+	// identityKeys are the exact KMS key ARNs the identity policies name
+	// (set by Lint).
+	identityKeys []string
 	// KeyARN of a live key; a placeholder key in the account otherwise.
 	KeyARN string
 	// IdentityPolicies are the callers' IAM policies (--identity-policy).
@@ -225,8 +234,10 @@ func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]re
 	if err != nil {
 		return nil, err
 	}
+	env.identityKeys = identityKeyARNs(idPols)
 	out := make([][]report.Finding, len(docs))
 	errs := make([]error, len(docs))
+	warns := make([]string, len(docs))
 	// A fixed set of workers rather than a goroutine per document: OPA's
 	// evaluator recurses deeply, and a fresh goroutine grows its stack
 	// from 8 KiB by copying it again and again (about a tenth of the CPU
@@ -238,7 +249,7 @@ func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]re
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], errs[i] = l.lintDoc(ctx, &docs[i], env, idVal, idPols)
+				out[i], warns[i], errs[i] = l.lintDoc(ctx, &docs[i], env, idVal, idPols)
 			}
 		}()
 	}
@@ -259,6 +270,11 @@ func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]re
 			return nil, errs[i]
 		}
 		all = append(all, out[i]...)
+	}
+	for i := range docs {
+		if warns[i] != "" && env.Warn != nil {
+			env.Warn(&docs[i], docs[i].Policy.Pos, warns[i])
+		}
 	}
 	return all, nil
 }
@@ -292,9 +308,9 @@ func (l *Linter) hasProfile(p string) bool {
 	return false
 }
 
-func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVal ast.Value, idPols []*authz.Policy) ([]report.Finding, error) {
+func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVal ast.Value, idPols []*authz.Policy) ([]report.Finding, string, error) {
 	if doc.Policy == nil {
-		return nil, fmt.Errorf("%s: document without a policy", doc.File)
+		return nil, "", fmt.Errorf("%s: document without a policy", doc.File)
 	}
 	pol := policy.Build(doc.Policy, policy.BuildOptions{Unresolved: unresolved(doc.Placeholders)})
 	pol.Size = doc.Size
@@ -310,7 +326,7 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVa
 	}
 	inf, err := l.resolveEnv(doc, pol, env)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	policyVal := nodeValue(doc.Policy)
 	in := l.inputValue(doc, pol, policyVal, inf, env, idVal)
@@ -323,10 +339,10 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVa
 	st.key, st.keyErr = authz.Compile("key policy", pol)
 	rs, err := l.query.Eval(withDoc(ctx, st), rego.EvalParsedInput(in))
 	if err != nil {
-		return nil, fmt.Errorf("%s: evaluate rules: %w", doc.File, err)
+		return nil, "", fmt.Errorf("%s: evaluate rules: %w", doc.File, err)
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("%s: evaluate rules: no result", doc.File)
+		return nil, "", fmt.Errorf("%s: evaluate rules: no result", doc.File)
 	}
 	var out []report.Finding
 	for i, v := range l.vars {
@@ -334,13 +350,13 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVa
 		for _, raw := range set {
 			f, err := l.finding(l.docs[i], raw, doc, pol)
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
 			out = append(out, f)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return report.Compare(out[i], out[j]) < 0 })
-	return out, nil
+	return out, inf.warning, nil
 }
 
 // resolveEnv fills what flags did not give. Inference failure is an input
@@ -367,6 +383,10 @@ func (l *Linter) resolveEnv(doc *input.Document, pol *policy.Policy, env Env) (i
 	}
 	if env.Callers == nil {
 		inf.callers, inf.callersInferred = inferCallers(pol), true
+		if len(inf.callers) == 0 && need {
+			// Without a caller the caller rules would pass silently.
+			inf.warning = "no caller of StartRecommendation found (no IAM role or user is allowed kms:DescribeKey, kms:GenerateDataKey or kms:Decrypt by name), so ACR001-ACR004, ACR008 and ACR012 checked nobody: pass --caller ARN"
+		}
 	}
 	inf.otherAccounts, inf.otherRegions = namedElsewhere(pol, inf.account, inf.region)
 	return inf, nil
@@ -395,6 +415,9 @@ func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal a
 	keyARN := env.KeyARN
 	if keyARN == "" && env.Key != nil {
 		keyARN = env.Key.ARN
+	}
+	if keyARN == "" && inf.account != "" && inf.region != "" {
+		keyARN = keyNamedByIdentityPolicies(env.identityKeys, inf.account, inf.region)
 	}
 	if keyARN == "" && inf.account != "" && inf.region != "" {
 		keyARN = agentcore.Env{Account: inf.account, Region: inf.region}.Key()
@@ -577,4 +600,45 @@ func unresolved(placeholders []string) func(string) bool {
 		}
 		return false
 	}
+}
+
+// identityKeyARNs lists the exact KMS key ARNs the identity policies'
+// Resource elements name. A file's key has no ARN yet, so requests use a
+// placeholder key; but identity policies that follow AWS's advice name the
+// key, and the placeholder would match none of their statements.
+// https://docs.aws.amazon.com/kms/latest/developerguide/iam-policies-best-practices.html
+func identityKeyARNs(pols []*authz.Policy) []string {
+	var out []string
+	for _, p := range pols {
+		for _, st := range p.Source.Statements {
+			if st.Resource == nil {
+				continue
+			}
+			for _, r := range st.Resource.Values {
+				parts := strings.SplitN(r, ":", 6)
+				if len(parts) == 6 && parts[0] == "arn" && parts[2] == "kms" && strings.HasPrefix(parts[5], "key/") &&
+					!strings.ContainsAny(r, "*?$") && !slices.Contains(out, r) {
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// keyNamedByIdentityPolicies is the one key of account and region that the
+// identity policies name, or "" when they name none or several.
+func keyNamedByIdentityPolicies(keys []string, account, region string) string {
+	found := ""
+	for _, k := range keys {
+		parts := strings.SplitN(k, ":", 6)
+		if parts[3] != region || parts[4] != account {
+			continue
+		}
+		if found != "" && found != k {
+			return ""
+		}
+		found = k
+	}
+	return found
 }
