@@ -54,7 +54,7 @@ findings contains f if {
 	d0 := g.decision
 	label := input.statements[stmt].sid
 	f := {
-		"message": sprintf("bedrock-agentcore.amazonaws.com may use this key on behalf of others (%s) because statement %s allows it: another account's recommendation could make AgentCore use your key. Add to statement %s the conditions %s", [concat("; ", abouts), label, label, scope]),
+		"message": sprintf("bedrock-agentcore.amazonaws.com may use this key on behalf of others (%s) because statement %s allows it: %s. Add to statement %s the conditions %s", [concat("; ", abouts), label, risk(abouts), label, scope]),
 		"statement": stmt,
 		"evidence": {
 			"principal": p0.request.principal, "action": p0.request.action, "context": p0.request.context,
@@ -62,3 +62,11 @@ findings contains f if {
 		},
 	}
 }
+
+# What the probes that got in put at risk: another account's requests, or
+# only requests for a resource of this account that is not a recommendation.
+risk(abouts) := "AgentCore acting for one of your resources that is not a recommendation could use the key" if {
+	every a in abouts {
+		contains(a, "non-recommendation")
+	}
+} else := "another account's recommendation could make AgentCore use your key"

@@ -31,6 +31,8 @@ test_source_account_only_lets_other_resources_in if {
 	some f in fs
 	contains(f.message, "non-recommendation")
 	not contains(f.message, "444455556666")
+	contains(f.message, "one of your resources that is not a recommendation")
+	not contains(f.message, "another account's")
 }
 
 # Any recommendation of any account: foreign SourceArn gets in.

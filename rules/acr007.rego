@@ -14,7 +14,7 @@
 #     arn:aws:bedrock-agentcore:REGION:ACCOUNT:recommendation/* in the service principal's statement.
 #   example: >-
 #     {"Effect": "Allow", "Principal": {"Service": "bedrock-agentcore.amazonaws.com"}, "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-#     "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}
+#     "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/*"}}}
 package kmslint.rules.acr007
 
 import rego.v1
