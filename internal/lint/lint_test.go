@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/internal/report"
 )
 
@@ -136,5 +137,50 @@ func TestCharactersKMSRejects(t *testing.T) {
 	}
 	if len(fs) != 1 || fs[0].Rule != "KMS001" || fs[0].Line != 14 || !strings.Contains(fs[0].Message, "U+4E2D") {
 		t.Errorf("findings %+v, want one KMS001 at line 14 naming U+4E2D", fs)
+	}
+}
+
+// TestIdentityPolicyNamingTheKey: identity policies name key ARNs, as AWS
+// advises; a file's key takes the one they name in its account and region,
+// so their statements apply (no false ACR001-ACR003), and a key of another
+// region is not taken.
+// https://docs.aws.amazon.com/kms/latest/developerguide/iam-policies-best-practices.html
+func TestIdentityPolicyNamingTheKey(t *testing.T) {
+	pol, err := os.ReadFile("testdata/root-only-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idSrc, err := os.ReadFile("testdata/identity-specific-key.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newTestLinter(t, Options{})
+	for _, tc := range []struct {
+		region string
+		want   []string
+	}{
+		{"us-east-1", nil},
+		{"eu-west-1", []string{"ACR001", "ACR002", "ACR003"}},
+	} {
+		id, err := policy.ParseJSON("identity.json", idSrc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := Env{Account: "111122223333", Region: tc.region, Callers: []string{"arn:aws:iam::111122223333:role/MyRecommendationRole"},
+			IdentityPolicies: []IdentityPolicy{{Name: "identity.json", Node: id}}}
+		fs, err := l.Lint(context.Background(), loadDocs(t, "policy.json", pol), env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range fs {
+			if slices.Contains([]string{"ACR001", "ACR002", "ACR003"}, f.Rule) && !slices.Contains(got, f.Rule) {
+				got = append(got, f.Rule)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: ACR001-003 findings %v, want %v", tc.region, got, tc.want)
+		}
 	}
 }
