@@ -6,8 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"testing"
+
+	"github.com/kmslint/kmslint/internal/report"
 )
 
 // casesDir holds key policies written as a held-out review of the rules:
@@ -57,18 +58,23 @@ func TestReviewedCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, f := range fs {
-				if !slices.Contains(got, f.Rule) {
-					got = append(got, f.Rule)
-				}
-			}
-			sort.Strings(got)
-			want := append([]string{}, c.Expected...)
-			sort.Strings(want)
-			if !slices.Equal(got, want) {
+			if got, want, ok := sameRules(fs, c.Expected); !ok {
 				t.Errorf("rules %v, want %v: %s", got, want, c.Why)
 			}
 		})
 	}
+}
+
+// sameRules compares the distinct rule ids of findings with want, in any
+// order, and returns both sorted for the message.
+func sameRules(fs []report.Finding, want []string) (got, wantSorted []string, ok bool) {
+	for _, f := range fs {
+		if !slices.Contains(got, f.Rule) {
+			got = append(got, f.Rule)
+		}
+	}
+	slices.Sort(got)
+	wantSorted = slices.Clone(want)
+	slices.Sort(wantSorted)
+	return got, wantSorted, slices.Equal(got, wantSorted)
 }

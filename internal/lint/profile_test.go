@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -79,16 +78,7 @@ func TestReviewedProfileCases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, f := range fs {
-				if !slices.Contains(got, f.Rule) {
-					got = append(got, f.Rule)
-				}
-			}
-			slices.Sort(got)
-			want := slices.Clone(c.Expected)
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
+			if got, want, ok := sameRules(fs, c.Expected); !ok {
 				t.Errorf("rules %v, want %v: %s", got, want, c.Why)
 			}
 		})
