@@ -16,6 +16,7 @@ func FuzzLint(f *testing.F) {
 	f.Add([]byte(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}`))
 	f.Add([]byte(`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/R"},"Action":"kms:DescribeKey","Resource":"*","Condition":{"ForAllValues:StringLike":{"kms:EncryptionContextKeys":"*"}}}]}`))
 	f.Add([]byte(`{"Statement":[{"Effect":"Deny"}],"Statement":1}`))
+	f.Add([]byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Zhong\u4e2d","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:Decrypt"},{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws-cn:iam::111122223333:root","arn:aws:iam::111122223333:role/app/R"]},"Action":"kms:*","Resource":"*","Condition":{"ArnNotEquals":{"aws:PrincipalArn":"arn:aws:iam::1111222233??:role/*"},"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}}]}`))
 	l := newTestLinter(f, Options{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, err := policy.ParseJSON("fuzz.json", data)
