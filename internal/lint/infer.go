@@ -234,8 +234,9 @@ func keys(m map[string]bool) []string {
 // adds probes to every caller's profile.
 const maxNamed = 8
 
-// namedElsewhere lists the accounts and regions a policy names, in ARNs or
-// as account ids, other than the environment's own, sorted. The probes try
+// namedElsewhere lists the accounts and regions a policy's resources and
+// conditions name, in ARNs or as account ids, other than the environment's
+// own, sorted. The probes try
 // recommendations of these too (agentcore.Env.OtherAccounts): a condition
 // listing a second account's recommendation ARNs or aws:SourceAccount admits
 // that account, which probing a fixed outsider would not reveal.
@@ -262,14 +263,9 @@ func namedElsewhere(p *policy.Policy, account, region string) (accounts, regions
 		}
 	}
 	for _, st := range p.Statements {
-		for _, pr := range []*policy.Principals{st.Principal, st.NotPrincipal} {
-			if pr == nil {
-				continue
-			}
-			for _, e := range pr.Entries {
-				see(e.Value)
-			}
-		}
+		// Principals are left out: a caller or administrator of another
+		// account says nothing of whose recommendations the key serves,
+		// and each account adds probes to every profile.
 		for _, rs := range []*policy.StringList{st.Resource, st.NotResource} {
 			if rs != nil {
 				for _, v := range rs.Values {

@@ -440,7 +440,10 @@ func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal a
 		ast.Item(ast.StringTerm("other_regions"), stringsTerm(inf.otherRegions)),
 		ast.Item(ast.StringTerm("profiles"), ast.ArrayTerm(profs...)),
 	)
-	if !env.Now.IsZero() {
+	if !env.Now.IsZero() && usesTime(pol) {
+		// Only a policy that tests the time needs it in its requests; the
+		// keys change no other decision, and each key is work for every
+		// request of the profile.
 		envObj.Value.(ast.Object).Insert(ast.StringTerm("now"), ast.StringTerm(env.Now.UTC().Format(time.RFC3339)))
 	}
 	items := [][2]*ast.Term{
@@ -641,4 +644,17 @@ func keyNamedByIdentityPolicies(keys []string, account, region string) string {
 		found = k
 	}
 	return found
+}
+
+// usesTime reports whether a condition of the policy tests aws:CurrentTime
+// or aws:EpochTime.
+func usesTime(p *policy.Policy) bool {
+	for _, st := range p.Statements {
+		for _, c := range st.Conditions {
+			if timeKey(c.Key) {
+				return true
+			}
+		}
+	}
+	return false
 }
