@@ -163,12 +163,30 @@ func FASContext(env Env, caller authz.Principal) *authz.Context {
 	c.Set("aws:CalledViaFirst", ServicePrincipal)
 	c.Set("aws:CalledViaLast", ServicePrincipal)
 	c.Set("kms:ViaService", ViaService(env.Region))
-	c.Set("kms:CallerAccount", caller.Account)
-	c.Set("aws:PrincipalArn", principalARN(caller))
-	c.Set("aws:PrincipalAccount", caller.Account)
+	setIdentity(c, caller)
 	c.Set("aws:PrincipalType", principalType(caller))
-	c.Set("aws:PrincipalIsAWSService", "false")
 	return c
+}
+
+// DirectContext is the context of a call a principal makes itself, not
+// through a service (aws:ViaAWSService false).
+func DirectContext(env Env, caller authz.Principal) *authz.Context {
+	c := baseContext(env)
+	c.Set("aws:ViaAWSService", "false")
+	setIdentity(c, caller)
+	return c
+}
+
+// setIdentity sets the keys that name an IAM principal making a request.
+func setIdentity(c *authz.Context, p authz.Principal) {
+	if p.Account != "" {
+		c.Set("kms:CallerAccount", p.Account)
+		c.Set("aws:PrincipalAccount", p.Account)
+	}
+	if arn := principalARN(p); arn != "" {
+		c.Set("aws:PrincipalArn", arn)
+	}
+	c.Set("aws:PrincipalIsAWSService", "false")
 }
 
 // ServiceContext is the context of the service principal's own requests,

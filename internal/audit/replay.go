@@ -43,7 +43,7 @@ func (a *Auditor) replay(t *Timeline, e *Entry) (string, *report.Evidence) {
 			if u.InvokedBy == agentcore.ServicePrincipal {
 				ctx = agentcore.FASContext(env, p)
 			} else {
-				ctx = directContext(env, p)
+				ctx = agentcore.DirectContext(env, p)
 			}
 		}
 	}
@@ -89,27 +89,6 @@ func (a *Auditor) replay(t *Timeline, e *Entry) (string, *report.Evidence) {
 		msg += " (closest: " + strings.Join(near, "; ") + ")"
 	}
 	return msg, ev
-}
-
-// directContext is the context of a call a principal makes itself, not
-// through a service.
-func directContext(env agentcore.Env, p authz.Principal) *authz.Context {
-	c := authz.NewContext()
-	c.Set("aws:SecureTransport", "true")
-	c.Set("aws:RequestedRegion", env.Region)
-	agentcore.SetTime(c, env.Now)
-	c.Set("aws:ViaAWSService", "false")
-	c.Set("aws:PrincipalIsAWSService", "false")
-	if p.Account != "" {
-		c.Set("kms:CallerAccount", p.Account)
-		c.Set("aws:PrincipalAccount", p.Account)
-	}
-	if p.Kind == authz.AssumedRole {
-		c.Set("aws:PrincipalArn", fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.Account, p.RoleName))
-	} else if p.ARN != "" {
-		c.Set("aws:PrincipalArn", p.ARN)
-	}
-	return c
 }
 
 // setEncryptionContext sets the kms:EncryptionContext keys of the whole
