@@ -418,13 +418,19 @@ func Needed(action string) bool {
 // recommendation in another region must be one the partition's patterns
 // (arn:aws-cn:..., arn:aws-us-gov:...) can match.
 func otherRegion(region string) string {
-	pair := map[string][2]string{
-		"aws":        {"us-west-2", "us-east-1"},
-		"aws-cn":     {"cn-northwest-1", "cn-north-1"},
-		"aws-us-gov": {"us-gov-east-1", "us-gov-west-1"},
-		"aws-iso":    {"us-iso-west-1", "us-iso-east-1"},
-		"aws-iso-b":  {"us-isob-west-1", "us-isob-east-1"},
-	}[PartitionOf(region)]
+	var pair [2]string
+	switch PartitionOf(region) {
+	case "aws-cn":
+		pair = [2]string{"cn-northwest-1", "cn-north-1"}
+	case "aws-us-gov":
+		pair = [2]string{"us-gov-east-1", "us-gov-west-1"}
+	case "aws-iso":
+		pair = [2]string{"us-iso-west-1", "us-iso-east-1"}
+	case "aws-iso-b":
+		pair = [2]string{"us-isob-west-1", "us-isob-east-1"}
+	default:
+		pair = [2]string{"us-west-2", "us-east-1"}
+	}
 	if region == pair[0] {
 		return pair[1]
 	}

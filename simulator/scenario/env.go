@@ -97,7 +97,7 @@ func identities(o *Options) (*identity.Set, error) {
 	part := agentcore.PartitionOf(o.Region)
 	noKMS := `'{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock-agentcore:*", "Resource": "*"}]}'`
 	unlisted := fmt.Sprintf("arn:%s:iam::%s:role/UnlistedRole", part, o.Account)
-	outsider := fmt.Sprintf("arn:%s:iam::%s:role/Outsider", part, agentcore.ForeignAccount)
+	outsider := fmt.Sprintf("arn:%s:iam::%s:role/Outsider", part, agentcore.Env{Account: o.Account}.Foreign())
 	y := fmt.Sprintf(`account: %q
 region: %s
 identities:

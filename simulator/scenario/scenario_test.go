@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"encoding/json"
+	"github.com/kmslint/kmslint/internal/agentcore"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +119,20 @@ func TestBrokenPoliciesNameTheStatement(t *testing.T) {
 func TestUnknownScenario(t *testing.T) {
 	if _, err := Run(context.Background(), []string{"nope"}, Options{}); err == nil || !strings.Contains(err.Error(), "lifecycle") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestConfusedDeputyInTheOutsidersAccount: when the recommendations live in
+// the account the scenarios use as the outsider by default, another one
+// plays the outsider, so the scenario still tests another account.
+func TestConfusedDeputyInTheOutsidersAccount(t *testing.T) {
+	acct := agentcore.ForeignAccount
+	rep, err := Run(context.Background(), []string{"confused-deputy"}, Options{Account: acct, Caller: "arn:aws:iam::" + acct + ":role/MyRecommendationRole"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Met != 1 {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		t.Fatalf("summary %+v\n%s", rep.Summary, b)
 	}
 }

@@ -35,7 +35,7 @@ func scenarios() []Scenario {
 		{"asymmetric-key", "an asymmetric key is refused with ValidationException after DescribeKey and nothing is stored", asymmetric},
 		{"caller-denied", "a role of the account that the key policy does not name cannot start a recommendation (AccessDeniedException at DescribeKey)", callerDenied},
 		{"service-denied", "the service principal is refused for a resource that is not one of this account's recommendations, and without aws:SourceArn", serviceDenied},
-		{"confused-deputy", "a recommendation of account " + agentcore.ForeignAccount + " naming this key is refused, and the service principal acting for it is refused", confusedDeputy},
+		{"confused-deputy", "a recommendation of another account naming this key is refused, and the service principal acting for it is refused", confusedDeputy},
 	}
 }
 
@@ -358,13 +358,14 @@ func serviceDenied(r *runner) {
 
 func confusedDeputy(r *runner) {
 	part := agentcore.PartitionOf(r.opts.Region)
-	foreign := agentcore.RecommendationARN(part, r.opts.Region, agentcore.ForeignAccount, agentcore.SampleID)
+	other := agentcore.Env{Account: r.opts.Account}.Foreign()
+	foreign := agentcore.RecommendationARN(part, r.opts.Region, other, agentcore.SampleID)
 	err := r.step("StartRecommendation", r.principal(akOutsider), func() error {
 		_, err := r.outsider.StartRecommendation(r.ctx, r.startInput("ForeignRec"))
 		return err
 	})
 	if code(err) != recommendation.CodeAccessDenied {
-		r.miss(stmtCallerAccess, "a role of account %s started a recommendation with this key (%s)", agentcore.ForeignAccount, code(err))
+		r.miss(stmtCallerAccess, "a role of account %s started a recommendation with this key (%s)", other, code(err))
 	}
-	r.deputy("for a recommendation of account "+agentcore.ForeignAccount, agentcore.ForeignAccount, foreign, foreign)
+	r.deputy("for a recommendation of account "+other, other, foreign, foreign)
 }
