@@ -466,9 +466,7 @@ func (cs *compiledStatement) excepts(p *Principal) bool {
 		return false
 	}
 	account := func(cp *compiledPrincipal) bool { return cp.namesAccountOf(p) }
-	role := func(cp *compiledPrincipal) bool {
-		return cp.roleName != "" && cp.roleAccount == p.Account && cp.rolePartition == p.Partition && strings.EqualFold(cp.roleName, p.RoleName)
-	}
+	role := func(cp *compiledPrincipal) bool { return cp.namesRoleOf(p) }
 	self := func(cp *compiledPrincipal) bool {
 		switch p.Kind {
 		case ServicePrincipal:

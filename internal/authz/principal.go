@@ -246,7 +246,7 @@ func (cp *compiledPrincipal) match(p *Principal) principalMatch {
 		// are unique case-insensitively, and a session ARN carries the role
 		// name without its path.
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-role-session
-		if cp.roleAccount == p.Account && cp.rolePartition == p.Partition && strings.EqualFold(cp.roleName, p.RoleName) {
+		if cp.namesRoleOf(p) {
 			return directMatch
 		}
 		return noMatch
@@ -266,4 +266,11 @@ func (cp *compiledPrincipal) namesAccountOf(p *Principal) bool {
 		return false
 	}
 	return cp.accountPartition == "" || p.Partition == "" || cp.accountPartition == p.Partition
+}
+
+// namesRoleOf reports whether a role principal is p's role: same account and
+// partition, role name compared case-insensitively (IAM role names are
+// unique that way; a session ARN carries the name without the path).
+func (cp *compiledPrincipal) namesRoleOf(p *Principal) bool {
+	return cp.roleName != "" && cp.roleAccount == p.Account && cp.rolePartition == p.Partition && strings.EqualFold(cp.roleName, p.RoleName)
 }
