@@ -317,12 +317,8 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVa
 	if pr, ok := policy.CharacterProblem(doc.Policy); ok {
 		pol.Problems = append(pol.Problems, pr)
 	}
-	if doc.Size > policy.MaxKeyPolicyBytes {
-		// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
-		pol.Problems = append(pol.Problems, policy.Problem{
-			Rule: policy.RuleTooLarge, Pos: doc.Policy.Pos, Statement: -1,
-			Message: fmt.Sprintf("key policy is %d bytes; KMS allows at most %d", doc.Size, policy.MaxKeyPolicyBytes),
-		})
+	if pr, ok := policy.SizeProblem(doc.Size, doc.Policy.Pos); ok {
+		pol.Problems = append(pol.Problems, pr)
 	}
 	inf, err := l.resolveEnv(doc, pol, env)
 	if err != nil {

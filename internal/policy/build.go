@@ -41,22 +41,13 @@ func ParseKeyPolicy(file string, data []byte) (*Policy, error) {
 	p := Build(root, BuildOptions{})
 	p.Size = len(data)
 	if pos, r, ok := firstForbiddenChar(data); ok {
-		// KMS rejects characters outside this set with a validation error.
-		// https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
-		p.Problems = append(p.Problems, Problem{
-			Rule: RuleInvalid, Pos: pos, Statement: -1,
-			Message: fmt.Sprintf("character %U is not allowed in a key policy (KMS accepts tab, LF, CR and U+0020 to U+00FF)", r),
-		})
+		p.Problems = append(p.Problems, forbiddenChar(pos, r))
 	}
-	if p.Size > MaxKeyPolicyBytes {
-		// KMS counts the document as submitted, whitespace included:
-		// ParseKeyPolicy has the bytes as they would be sent. (Lint measures
-		// a document as compact JSON, the form templates send; see KMS002.)
-		// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
-		p.Problems = append(p.Problems, Problem{
-			Rule: RuleTooLarge, Pos: root.Pos, Statement: -1,
-			Message: fmt.Sprintf("key policy is %d bytes; KMS allows at most %d", p.Size, MaxKeyPolicyBytes),
-		})
+	// KMS counts the document as submitted, whitespace included:
+	// ParseKeyPolicy has the bytes as they would be sent. (Lint measures a
+	// document as compact JSON, the form templates send; see KMS002.)
+	if pr, ok := SizeProblem(p.Size, root.Pos); ok {
+		p.Problems = append(p.Problems, pr)
 	}
 	sortProblems(p.Problems)
 	return p, nil
@@ -108,11 +99,21 @@ func firstForbiddenChar(data []byte) (Pos, rune, bool) {
 // https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
 func allowedRune(r rune) bool { return r == '\t' || (r >= 0x20 && r <= 0xFF) }
 
-// CharacterProblem checks the keys and strings of a policy tree that did
-// not come from a policy file of its own (a CloudFormation or Terraform
-// document, whose own text is not what KMS receives) for characters KMS
-// rejects, and reports the first as a KMS001 problem at its string.
+// forbiddenChar is the problem of a character KMS rejects with a validation
+// error.
+func forbiddenChar(pos Pos, r rune) Problem {
+	return Problem{Rule: RuleInvalid, Pos: pos, Statement: -1,
+		Message: fmt.Sprintf("character %U is not allowed in a key policy (KMS accepts tab, LF, CR and U+0020 to U+00FF)", r)}
+}
+
+// CharacterProblem checks the keys and strings of a policy tree for
+// characters KMS rejects and reports the first at the string holding it.
+// It serves documents whose text is not what KMS receives (a template, a
+// plan) and trees from any loader; ParseKeyPolicy checks the bytes.
 func CharacterProblem(n *Node) (Problem, bool) {
+	if n == nil {
+		return Problem{}, false
+	}
 	bad := func(s string) (rune, bool) {
 		for _, r := range s {
 			if r != '\n' && r != '\r' && !allowedRune(r) {
@@ -121,39 +122,39 @@ func CharacterProblem(n *Node) (Problem, bool) {
 		}
 		return 0, false
 	}
-	var walk func(n *Node) (Problem, bool)
-	walk = func(n *Node) (Problem, bool) {
-		if n == nil {
-			return Problem{}, false
+	switch n.Kind {
+	case KindString:
+		if r, ok := bad(n.Str); ok {
+			return forbiddenChar(n.Pos, r), true
 		}
-		mk := func(pos Pos, r rune) (Problem, bool) {
-			return Problem{Rule: RuleInvalid, Pos: pos, Statement: -1,
-				Message: fmt.Sprintf("character %U is not allowed in a key policy (KMS accepts tab, LF, CR and U+0020 to U+00FF)", r)}, true
-		}
-		switch n.Kind {
-		case KindString:
-			if r, ok := bad(n.Str); ok {
-				return mk(n.Pos, r)
-			}
-		case KindArray:
-			for _, it := range n.Items {
-				if p, ok := walk(it); ok {
-					return p, true
-				}
-			}
-		case KindObject:
-			for _, f := range n.Fields {
-				if r, ok := bad(f.Key); ok {
-					return mk(f.KeyPos, r)
-				}
-				if p, ok := walk(f.Value); ok {
-					return p, true
-				}
+	case KindArray:
+		for _, it := range n.Items {
+			if p, ok := CharacterProblem(it); ok {
+				return p, true
 			}
 		}
+	case KindObject:
+		for _, f := range n.Fields {
+			if r, ok := bad(f.Key); ok {
+				return forbiddenChar(f.KeyPos, r), true
+			}
+			if p, ok := CharacterProblem(f.Value); ok {
+				return p, true
+			}
+		}
+	}
+	return Problem{}, false
+}
+
+// SizeProblem is the KMS002 problem of a key policy of size bytes, if it is
+// over KMS's limit.
+// https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html#key-policy-document-size
+func SizeProblem(size int, pos Pos) (Problem, bool) {
+	if size <= MaxKeyPolicyBytes {
 		return Problem{}, false
 	}
-	return walk(n)
+	return Problem{Rule: RuleTooLarge, Pos: pos, Statement: -1,
+		Message: fmt.Sprintf("key policy is %d bytes; KMS allows at most %d", size, MaxKeyPolicyBytes)}, true
 }
 
 // Build turns a parsed document into a Policy, collecting every grammar
@@ -441,26 +442,26 @@ func (b *builder) statement(n *Node, idx int) *Statement {
 	// requests succeed"). So it is no invalid policy; KMS014 reports the
 	// statement that can never apply.
 	// https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
-	b.atMostOne(action, notAction, idx, "Action", "NotAction")
-	b.atMostOne(resource, notResource, idx, "Resource", "NotResource")
+	b.atMostOne(idx, action, notAction, "Action", "NotAction")
+	b.atMostOne(idx, resource, notResource, "Resource", "NotResource")
 	return s
 }
 
-func (b *builder) atMostOne(a, notA *Field, idx int, name, notName string) {
+// atMostOne reports an element given together with its Not form.
+func (b *builder) atMostOne(idx int, a, notA *Field, name, notName string) {
 	if a != nil && notA != nil {
-		b.exactlyOne(nil, idx, a, notA, name, notName, "")
-	}
-}
-
-func (b *builder) exactlyOne(n *Node, idx int, a, notA *Field, name, notName, why string) {
-	switch {
-	case a != nil && notA != nil:
 		second := notA
 		if keyBefore(notA.KeyPos, a.KeyPos) {
 			second = a
 		}
 		b.problem(second.KeyPos, idx, "statement has both %q and %q; use exactly one", name, notName)
-	case a == nil && notA == nil:
+	}
+}
+
+// exactlyOne is atMostOne for an element a statement must have.
+func (b *builder) exactlyOne(n *Node, idx int, a, notA *Field, name, notName, why string) {
+	b.atMostOne(idx, a, notA, name, notName)
+	if a == nil && notA == nil {
 		msg := fmt.Sprintf("missing required element %q (or %q)", name, notName)
 		if why != "" {
 			msg += "; " + why
