@@ -60,10 +60,6 @@ type Env struct {
 	// Now is the time the workflow's requests are decided at (their
 	// aws:CurrentTime); zero leaves the time keys out of the requests.
 	Now time.Time
-
-	// identityKeys are the exact KMS key ARNs the identity policies name
-	// (set by Lint).
-	identityKeys []string
 	// KeyARN of a live key; a placeholder key in the account otherwise.
 	KeyARN string
 	// IdentityPolicies are the callers' IAM policies (--identity-policy).
@@ -230,11 +226,10 @@ func (l *Linter) Rule(id string) (RuleDoc, bool) {
 // policy that is not valid, an environment that cannot be inferred: exit 2)
 // or an evaluation failure; findings of rules that ran are not returned then.
 func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]report.Finding, error) {
-	idVal, idPols, err := l.identity(env.IdentityPolicies)
+	ids, err := l.identity(env.IdentityPolicies)
 	if err != nil {
 		return nil, err
 	}
-	env.identityKeys = identityKeyARNs(idPols)
 	out := make([][]report.Finding, len(docs))
 	errs := make([]error, len(docs))
 	warns := make([]string, len(docs))
@@ -249,7 +244,7 @@ func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]re
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], warns[i], errs[i] = l.lintDoc(ctx, &docs[i], env, idVal, idPols)
+				out[i], warns[i], errs[i] = l.lintDoc(ctx, &docs[i], env, ids)
 			}
 		}()
 	}
@@ -279,24 +274,33 @@ func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]re
 	return all, nil
 }
 
-func (l *Linter) identity(ids []IdentityPolicy) (ast.Value, []*authz.Policy, error) {
+// identities are the --identity-policy documents of a run, in the forms
+// the rules (val), the engine (pols) and the key's inference (keys) use.
+type identities struct {
+	val  ast.Value
+	pols []*authz.Policy
+	// keys are the exact KMS key ARNs their Resource elements name.
+	keys []string
+}
+
+func (l *Linter) identity(ids []IdentityPolicy) (identities, error) {
 	arr := ast.NewArray()
 	var pols []*authz.Policy
 	for _, id := range ids {
 		p := policy.Build(id.Node, policy.BuildOptions{Identity: true})
 		for _, pr := range p.Problems {
 			if pr.Rule == policy.RuleInvalid {
-				return nil, nil, &input.Error{File: id.Name, Pos: pr.Pos, Msg: "invalid identity policy: " + pr.Message}
+				return identities{}, &input.Error{File: id.Name, Pos: pr.Pos, Msg: "invalid identity policy: " + pr.Message}
 			}
 		}
 		cp, err := authz.Compile(id.Name, p)
 		if err != nil {
-			return nil, nil, &input.Error{File: id.Name, Msg: err.Error()}
+			return identities{}, &input.Error{File: id.Name, Msg: err.Error()}
 		}
 		pols = append(pols, cp)
 		arr = arr.Append(ast.NewTerm(nodeValue(id.Node)))
 	}
-	return arr, pols, nil
+	return identities{val: arr, pols: pols, keys: identityKeyARNs(pols)}, nil
 }
 
 func (l *Linter) hasProfile(p string) bool {
@@ -308,7 +312,7 @@ func (l *Linter) hasProfile(p string) bool {
 	return false
 }
 
-func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVal ast.Value, idPols []*authz.Policy) ([]report.Finding, string, error) {
+func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids identities) ([]report.Finding, string, error) {
 	if doc.Policy == nil {
 		return nil, "", fmt.Errorf("%s: document without a policy", doc.File)
 	}
@@ -325,8 +329,8 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, idVa
 		return nil, "", err
 	}
 	policyVal := nodeValue(doc.Policy)
-	in := l.inputValue(doc, pol, policyVal, inf, env, idVal)
-	st := &docState{policyVal: policyVal, identVal: idVal, identity: idPols}
+	in := l.inputValue(doc, pol, policyVal, inf, env, ids)
+	st := &docState{policyVal: policyVal, identVal: ids.val, identity: ids.pols}
 	if env, ok := in.(ast.Object); ok {
 		if t := env.Get(ast.StringTerm("env")); t != nil {
 			st.envVal = t.Value
@@ -388,7 +392,7 @@ func (l *Linter) resolveEnv(doc *input.Document, pol *policy.Policy, env Env) (i
 	return inf, nil
 }
 
-func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal ast.Value, inf inferred, env Env, idVal ast.Value) ast.Value {
+func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal ast.Value, inf inferred, env Env, ids identities) ast.Value {
 	stmts := make([]*ast.Term, 0, len(pol.Statements))
 	for _, s := range pol.Statements {
 		stmts = append(stmts, ast.ObjectTerm(
@@ -413,7 +417,7 @@ func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal a
 		keyARN = env.Key.ARN
 	}
 	if keyARN == "" && inf.account != "" && inf.region != "" {
-		keyARN = keyNamedByIdentityPolicies(env.identityKeys, inf.account, inf.region)
+		keyARN = keyNamedByIdentityPolicies(ids.keys, inf.account, inf.region)
 	}
 	if keyARN == "" && inf.account != "" && inf.region != "" {
 		keyARN = agentcore.Env{Account: inf.account, Region: inf.region}.Key()
@@ -451,7 +455,7 @@ func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal a
 		ast.Item(ast.StringTerm("problems"), ast.ArrayTerm(probs...)),
 		ast.Item(ast.StringTerm("size"), ast.IntNumberTerm(doc.Size)),
 		ast.Item(ast.StringTerm("env"), envObj),
-		ast.Item(ast.StringTerm("identity_policies"), ast.NewTerm(idVal)),
+		ast.Item(ast.StringTerm("identity_policies"), ast.NewTerm(ids.val)),
 	}
 	if env.Key != nil {
 		items = append(items, ast.Item(ast.StringTerm("key"), ast.ObjectTerm(
