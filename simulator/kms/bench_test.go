@@ -41,21 +41,8 @@ const (
 // simulator in the benchmark's process ("inprocess") and, when
 // KMS_BENCH_ENDPOINT is set, at that endpoint ("endpoint").
 func BenchmarkGenerateDataKeyDecrypt(b *testing.B) {
-	ids, err := identity.Parse("bench identities", []byte(testIdentities))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := kms.Start(kms.Options{Identities: ids, TrailDir: b.TempDir(), NoMemoryTrail: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	admin, _ := srv.Client(akAdmin)
+	srv, k := benchServer(b)
 	ctx := context.Background()
-	k, err := admin.CreateKey(ctx, &awskms.CreateKeyInput{Policy: aws.String(withAdmin(canonicalPolicy))})
-	if err != nil {
-		b.Fatal(err)
-	}
 	client, _ := srv.Client(akFAS)
 	for _, n := range []int{1, 8} {
 		b.Run("inprocess/goroutines="+strconv.Itoa(n), func(b *testing.B) {
@@ -126,21 +113,8 @@ func runPairs(b *testing.B, c *awskms.Client, keyARN string, ec map[string]strin
 // and the trail included). The end-to-end benchmark above is bounded by the
 // SDK client and loopback; this is the simulator's own cost.
 func BenchmarkServeHTTPPair(b *testing.B) {
-	ids, err := identity.Parse("bench identities", []byte(testIdentities))
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := kms.Start(kms.Options{Identities: ids, TrailDir: b.TempDir(), NoMemoryTrail: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	admin, _ := srv.Client(akAdmin)
+	srv, k := benchServer(b)
 	ctx := context.Background()
-	k, err := admin.CreateKey(ctx, &awskms.CreateKeyInput{Policy: aws.String(withAdmin(canonicalPolicy))})
-	if err != nil {
-		b.Fatal(err)
-	}
 	fas, _ := srv.Client(akFAS)
 	dk, err := fas.GenerateDataKey(ctx, gdk(*k.KeyMetadata.Arn, recEC(recARN)))
 	if err != nil {
@@ -188,3 +162,25 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *discardWriter) WriteHeader(s int)           { w.status = s }
+
+// benchServer starts the simulator as the benchmarks measure it (SigV4,
+// the canonical policy, the trail written to S3-layout files, no memory
+// trail) with one key, stopped when b ends.
+func benchServer(b *testing.B) (*kms.Server, *awskms.CreateKeyOutput) {
+	b.Helper()
+	ids, err := identity.Parse("bench identities", []byte(testIdentities))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := kms.Start(kms.Options{Identities: ids, TrailDir: b.TempDir(), NoMemoryTrail: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Shutdown(context.Background()) })
+	admin, _ := srv.Client(akAdmin)
+	k, err := admin.CreateKey(context.Background(), &awskms.CreateKeyInput{Policy: aws.String(withAdmin(canonicalPolicy))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, k
+}
