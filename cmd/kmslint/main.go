@@ -81,7 +81,7 @@ func run(args []string, e env) (code int) {
 		}
 	}()
 	app := newApp(e)
-	err := app.Run(args)
+	err := app.Run(interspersed(app, args))
 	if err == nil {
 		return exitOK
 	}
