@@ -7,25 +7,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/kmsaction"
 )
-
-// kmsActions are the IAM actions of AWS KMS. ReEncrypt is authorized as
-// ReEncryptFrom and ReEncryptTo; SynchronizeMultiRegionKey is permission-only.
-// https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html
-// https://docs.aws.amazon.com/kms/latest/APIReference/API_Operations.html
-var kmsActions = []string{
-	"CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore", "CreateGrant",
-	"CreateKey", "Decrypt", "DeleteAlias", "DeleteCustomKeyStore", "DeleteImportedKeyMaterial",
-	"DeriveSharedSecret", "DescribeCustomKeyStores", "DescribeKey", "DisableKey", "DisableKeyRotation",
-	"DisconnectCustomKeyStore", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
-	"GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext",
-	"GenerateMac", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport",
-	"GetPublicKey", "ImportKeyMaterial", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeyRotations",
-	"ListKeys", "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy", "ReEncryptFrom", "ReEncryptTo",
-	"ReplicateKey", "RetireGrant", "RevokeGrant", "RotateKeyOnDemand", "ScheduleKeyDeletion", "Sign",
-	"SynchronizeMultiRegionKey", "TagResource", "UntagResource", "UpdateAlias", "UpdateCustomKeyStore",
-	"UpdateKeyDescription", "UpdatePrimaryRegion", "Verify", "VerifyMac",
-}
 
 // kmsActionMatches expands an Action pattern against the table. IAM action
 // names are case-insensitive and take * and ? wildcards; a pattern of another
@@ -42,12 +25,13 @@ func kmsActionMatches(pattern string) []string {
 	return out
 }
 
-// kmsActionNames and kmsActionsLower are kmsActions as IAM names, computed
-// once: kms_action and allowed_actions run for every statement and probe.
+// kmsActionNames and kmsActionsLower are KMS's actions as IAM names,
+// computed once: kms_action and allowed_actions run for every statement and
+// probe.
 var kmsActionNames, kmsActionsLower = func() (names, lower []string) {
-	for _, a := range kmsActions {
-		names = append(names, "kms:"+a)
-		lower = append(lower, "kms:"+strings.ToLower(a))
+	names = kmsaction.Names()
+	for _, a := range names {
+		lower = append(lower, strings.ToLower(a))
 	}
 	return names, lower
 }()
