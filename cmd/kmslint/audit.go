@@ -227,7 +227,7 @@ func streamReport(c *cli.Context, e env, g globals, rep *report.Report, format s
 	if g.quiet && format == report.FormatText && len(rep.Findings) == 0 {
 		return nil
 	}
-	opts := report.Options{FailOn: failOn, Verbose: g.verbose,
+	opts := report.Options{FailOn: failOn, Verbose: g.verbose, Quiet: g.quiet,
 		Color: !g.noColor && c.String("output") == "" && isTerminal(e.stdout)}
 	file := c.String("output")
 	if file == "" || file == "-" {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -87,6 +86,9 @@ func runLint(c *cli.Context, e env) error {
 		Callers:       pick(c.StringSlice("caller"), cfg.Callers),
 		Now:           time.Now().UTC().Truncate(time.Second),
 		Warn: func(d *input.Document, pos policy.Pos, msg string) {
+			if g.quiet {
+				return
+			}
 			fmt.Fprintf(e.stderr, "kmslint: warning: %s:%d:%d: %s\n", d.File, pos.Line, pos.Col, msg)
 		},
 	}
@@ -112,6 +114,9 @@ func runLint(c *cli.Context, e env) error {
 	type compiled struct {
 		linter *lint.Linter
 		err    error
+	}
+	if err := checkRuleDirs(c.StringSlice("rules")); err != nil {
+		return err
 	}
 	compiling := make(chan compiled, 1)
 	go func() {
@@ -165,6 +170,9 @@ func runLint(c *cli.Context, e env) error {
 		return inputErr(built.err)
 	}
 	linter := built.linter
+	if err := checkLintRules(c.StringSlice("profile"), c.StringSlice("ignore"), cfg, linter); err != nil {
+		return err
+	}
 	var findings []report.Finding
 	if len(docs) > 0 {
 		findings, err = linter.Lint(ctx, docs, env)
@@ -273,6 +281,7 @@ func writeReport(c *cli.Context, e env, g globals, rep *report.Report, format st
 		FailOn:  failOn,
 		Color:   !g.noColor && c.String("output") == "" && isTerminal(e.stdout),
 		Verbose: g.verbose,
+		Quiet:   g.quiet,
 		Source: func(file string) ([]byte, error) {
 			if b, ok := sources[file]; ok {
 				return b, nil
@@ -347,12 +356,14 @@ func rulesCommand(e env) *cli.Command {
 			&cli.StringSliceFlag{Name: "rules", Usage: "extra Rego rules `DIR`"},
 		},
 		Action: func(c *cli.Context) error {
+			if err := checkRuleDirs(c.StringSlice("rules")); err != nil {
+				return err
+			}
 			linter, err := lint.New(lint.Options{RuleDirs: c.StringSlice("rules")})
 			if err != nil {
 				return inputErr(err)
 			}
-			rules := linter.Rules()
-			sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+			rules := ruleMetas(catalogue(linter))
 			switch c.String("format") {
 			case "json":
 				return writeJSON(e.stdout, rules)
@@ -377,14 +388,17 @@ func explainCommand(e env) *cli.Command {
 			if c.Args().Len() != 1 {
 				return inputErrf("explain takes one rule id, e.g. kmslint explain ACR006")
 			}
+			if err := checkRuleDirs(c.StringSlice("rules")); err != nil {
+				return err
+			}
 			linter, err := lint.New(lint.Options{RuleDirs: c.StringSlice("rules")})
 			if err != nil {
 				return inputErr(err)
 			}
-			id := strings.ToUpper(c.Args().First())
-			doc, ok := linter.Rule(id)
+			docs := catalogue(linter)
+			doc, ok := findRule(docs, c.Args().First())
 			if !ok {
-				return inputErrf("unknown rule %q (see kmslint rules)", c.Args().First())
+				return unknownRule("explain", c.Args().First(), strings.ToUpper(c.Args().First()), docs)
 			}
 			fmt.Fprintf(e.stdout, "%s  %s  (%s, profile %s)\n\n%s\n", doc.ID, doc.Title, doc.Severity, doc.Profile, strings.TrimSpace(doc.Description))
 			if doc.Example != "" {

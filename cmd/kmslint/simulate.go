@@ -100,6 +100,9 @@ func fixHint(s *scenario.Result) string {
 // principal, KMS calls, outcome.
 func writeTimeline(w io.Writer, rep *scenario.Report, g globals) {
 	for i, s := range rep.Scenarios {
+		if g.quiet && s.Met {
+			continue // -q: only what missed
+		}
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
@@ -138,5 +141,7 @@ func writeTimeline(w io.Writer, rep *scenario.Report, g globals) {
 			fmt.Fprintf(w, "  audit %s %s: %s\n", f.Severity, f.Rule, f.Message)
 		}
 	}
-	fmt.Fprintf(w, "\n%d of %d scenario(s) met their expectation\n", rep.Summary.Met, rep.Summary.Scenarios)
+	if !g.quiet {
+		fmt.Fprintf(w, "\n%d of %d scenario(s) met their expectation\n", rep.Summary.Met, rep.Summary.Scenarios)
+	}
 }

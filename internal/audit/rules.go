@@ -14,38 +14,60 @@ import (
 	"github.com/kmslint/kmslint/internal/report"
 )
 
-// Rules describes AUD001-AUD007 for SARIF and JUnit.
-func Rules() []report.RuleMeta {
-	return []report.RuleMeta{
-		{ID: "AUD001", Severity: report.SeverityError, Profile: "audit",
+// recContext is the encryption context of the rule examples.
+const recContext = `"encryptionContext": {"aws:bedrock-agentcore:recommendationArn": "arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/MyPromptRec-AB1CD2EF3G"}`
+
+// Docs documents AUD001-AUD007 with an example of the CloudTrail records
+// each flags: the audit rules' half of the catalogue that `kmslint rules`
+// and `kmslint explain` show beside the lint rules.
+func Docs() []lint.RuleDoc {
+	return []lint.RuleDoc{
+		{RuleMeta: report.RuleMeta{ID: "AUD001", Severity: report.SeverityError, Profile: "audit",
 			Title:       "Recommendation KMS call denied",
 			Description: "A KMS call made for a recommendation (it carries the encryption context aws:bedrock-agentcore:recommendationArn) was denied with AccessDenied. With --policy the request is replayed through the authorization engine to name the statement that denied it or the grant that is missing.",
 			Fix:         "Add a key-policy statement that allows the principal the action with the recommendation's encryption context, or remove the Deny that matched (see `kmslint generate`)."},
-		{ID: "AUD002", Severity: report.SeverityError, Profile: "audit",
+			Example: `{"eventName": "Decrypt", "errorCode": "AccessDenied", "userIdentity": {"type": "AWSService", "invokedBy": "bedrock-agentcore.amazonaws.com"}, "requestParameters": {` + recContext + `}}`},
+		{RuleMeta: report.RuleMeta{ID: "AUD002", Severity: report.SeverityError, Profile: "audit",
 			Title:       "Recommendation context used by an unexpected principal",
 			Description: "A KMS call carried a recommendation's encryption context but came neither from a caller through AgentCore (userIdentity.invokedBy bedrock-agentcore.amazonaws.com) nor from the AgentCore service principal: someone used, or tried to use, the recommendation's data key directly.",
 			Fix:         "Find who the principal is; narrow the key policy so that only the callers through the service (kms:ViaService) and the service principal get the recommendation context."},
-		{ID: "AUD003", Severity: report.SeverityError, Profile: "audit",
+			Example: `{"eventName": "Decrypt", "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/Mallory"}, "requestParameters": {` + recContext + `}}   (no invokedBy)`},
+		{RuleMeta: report.RuleMeta{ID: "AUD003", Severity: report.SeverityError, Profile: "audit",
 			Title:       "Encryption context names a foreign recommendation",
 			Description: "The encryption context names a recommendation of another account or region than the key's, or a value that is no recommendation ARN: the key serves requests it was not meant for.",
 			Fix:         "Pin kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn to arn:aws:bedrock-agentcore:REGION:ACCOUNT:recommendation/* of the key's account and region."},
-		{ID: "AUD004", Severity: report.SeverityWarning, Profile: "audit",
+			Example: `key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab used with "encryptionContext": {"aws:bedrock-agentcore:recommendationArn": "arn:aws:bedrock-agentcore:us-east-1:444455556666:recommendation/TheirRec-AB1CD2EF3G"}`},
+		{RuleMeta: report.RuleMeta{ID: "AUD004", Severity: report.SeverityWarning, Profile: "audit",
 			Title:       "Key disabled or scheduled for deletion while in use",
 			Description: "DisableKey or ScheduleKeyDeletion ran on a key recommendations were using, and their later KMS calls failed.",
 			Fix:         "EnableKey or CancelKeyDeletion, then rerun the failed recommendations; retire keys only after their recommendations are deleted."},
-		{ID: "AUD005", Severity: report.SeverityWarning, Profile: "audit",
+			Example: `{"eventName": "DisableKey"}, then {"eventName": "Decrypt", "errorCode": "DisabledException", "requestParameters": {` + recContext + `}}`},
+		{RuleMeta: report.RuleMeta{ID: "AUD005", Severity: report.SeverityWarning, Profile: "audit",
 			Title:       "Recommendation workflow never completed",
 			Description: "The caller's GenerateDataKey (StartRecommendation encrypting its configuration) was followed by no GenerateDataKey of the service principal (the workflow writing its result) and by no failed call explaining why, within the audited window.",
 			Fix:         "Check that the service principal may use the key (kmslint lint) and the recommendation's status; widen --until if the workflow may still be running."},
-		{ID: "AUD006", Severity: report.SeverityWarning, Profile: "audit",
+			Example: `{"eventName": "GenerateDataKey", "userIdentity": {"type": "AssumedRole", "invokedBy": "bedrock-agentcore.amazonaws.com"}, "requestParameters": {` + recContext + `}}, and no GenerateDataKey by the service principal after it`},
+		{RuleMeta: report.RuleMeta{ID: "AUD006", Severity: report.SeverityWarning, Profile: "audit",
 			Title:       "Key policy changed",
 			Description: "PutKeyPolicy replaced the policy of a key recommendations use. The new policy is linted with the lint rules; its findings are reported with the PutKeyPolicy event as their file.",
 			Fix:         "Review the change; fix the nested lint findings, or restore the previous policy."},
-		{ID: "AUD007", Severity: report.SeverityInfo, Profile: "audit",
+			Example: `{"eventName": "PutKeyPolicy", "requestParameters": {"keyId": "...", "policyName": "default", "policy": "{\"Version\": \"2012-10-17\", ...}"}}`},
+		{RuleMeta: report.RuleMeta{ID: "AUD007", Severity: report.SeverityInfo, Profile: "audit",
 			Title:       "DryRun permission checks",
 			Description: "DryRun calls answered DryRunOperationException, which means the real call would have been allowed. StartRecommendation checks the caller's access this way.",
 			Fix:         "Nothing to fix: this is a record of permission checks."},
+			Example: `{"eventName": "GenerateDataKey", "errorCode": "DryRunOperationException", "requestParameters": {"dryRun": true, ` + recContext + `}}`},
 	}
+}
+
+// Rules describes AUD001-AUD007 for SARIF and JUnit.
+func Rules() []report.RuleMeta {
+	docs := Docs()
+	out := make([]report.RuleMeta, len(docs))
+	for i, d := range docs {
+		out[i] = d.RuleMeta
+	}
+	return out
 }
 
 var ruleTitles = func() map[string]report.RuleMeta {

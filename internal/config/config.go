@@ -28,6 +28,8 @@ type Config struct {
 	Callers  []string `yaml:"callers"`
 	Ignore   []string `yaml:"ignore"`
 	FailOn   string   `yaml:"fail-on"`
+	// Path is the file the configuration was read from; "" when none.
+	Path string `yaml:"-"`
 }
 
 // Load reads file; with explicit=false a missing default file is fine.
@@ -52,10 +54,11 @@ func Parse(file string, data []byte) (Config, error) {
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
 		if errors.Is(err, io.EOF) {
-			return Config{}, nil // an empty file configures nothing
+			return Config{Path: file}, nil // an empty file configures nothing
 		}
 		return Config{}, fmt.Errorf("%s", positioned(file, err))
 	}
+	c.Path = file
 	return c, nil
 }
 

@@ -40,8 +40,10 @@ func writeText(w io.Writer, rep *Report, opts Options) error {
 	// what is wrong with it, then what could not be read. Lint reports have
 	// no timelines, so their output does not change.
 	cw := &countingWriter{w: w}
-	if err := writeSection(cw, rep.Timelines, opts); err != nil {
-		return err
+	if !opts.Quiet {
+		if err := writeSection(cw, rep.Timelines, opts); err != nil {
+			return err
+		}
 	}
 	for i, g := range groupByLocation(shown) {
 		if i > 0 || cw.n > 0 {
@@ -51,6 +53,9 @@ func writeText(w io.Writer, rep *Report, opts Options) error {
 	}
 	if err := writeSection(w, rep.InputErrors, opts); err != nil {
 		return err
+	}
+	if opts.Quiet {
+		return nil
 	}
 	if len(shown) > 0 || cw.n > 0 {
 		fmt.Fprintln(w)

@@ -95,6 +95,24 @@ func TestTextSuppressed(t *testing.T) {
 	}
 }
 
+// -q: findings only, no summary line.
+func TestTextQuiet(t *testing.T) {
+	for _, quiet := range []bool{false, true} {
+		var buf bytes.Buffer
+		rep := lintReport()
+		if err := Write(&buf, FormatText, rep, Options{Quiet: quiet}); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if got := strings.Contains(out, summaryLine(rep)); got == quiet {
+			t.Errorf("quiet=%v: summary shown=%v:\n%s", quiet, got, out)
+		}
+		if !strings.Contains(out, rep.Findings[0].Rule) {
+			t.Errorf("quiet=%v: finding missing:\n%s", quiet, out)
+		}
+	}
+}
+
 func TestTextNoColorUnlessAsked(t *testing.T) {
 	for _, color := range []bool{false, true} {
 		var buf bytes.Buffer

@@ -33,6 +33,9 @@ type Options struct {
 	Color bool
 	// Verbose shows suppressed findings and evidence in text output.
 	Verbose bool
+	// Quiet (-q) keeps text output to findings and input errors: no
+	// timelines, no summary line.
+	Quiet bool
 	// Source returns the content of a finding's file so that text output can
 	// quote the offending line. It is a function rather than a file system
 	// so that stdin and CloudFormation templates fetched elsewhere work too;
