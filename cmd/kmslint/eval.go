@@ -9,6 +9,7 @@ import (
 
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/evalio"
+	"github.com/kmslint/kmslint/internal/kmsaction"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -26,6 +27,7 @@ func evalCommand(e env) *cli.Command {
 			&cli.StringFlag{Name: "resource", Usage: "key `ARN` (default: a key in the account the policy's root principal names)"},
 			&cli.StringFlag{Name: "requests", Usage: "JSON-lines `FILE` of requests (- for stdin); one decision per line out"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			&cli.BoolFlag{Name: "exit-code", Usage: "exit 1 when a decision is ExplicitDeny or ImplicitDeny (like git diff --exit-code)"},
 		},
 		Action: func(c *cli.Context) error {
 			return runEval(c, e)
@@ -79,8 +81,12 @@ func runEval(c *cli.Context, e env) error {
 			defer f.Close()
 			r, name = f, src
 		}
-		if err := evalio.Batch(name, r, e.stdout, engine, tmpl, 0); err != nil {
+		stats, err := evalio.Batch(name, r, e.stdout, engine, tmpl, 0)
+		if err != nil {
 			return inputErr(err)
+		}
+		if c.Bool("exit-code") && stats.Denied > 0 {
+			return errFindings
 		}
 		return nil
 	}
@@ -92,8 +98,8 @@ func runEval(c *cli.Context, e env) error {
 	if err != nil {
 		return inputErrf("--principal: %v", err)
 	}
-	if !strings.Contains(c.String("action"), ":") {
-		return inputErrf("--action %q: want service:Action, e.g. kms:Decrypt", c.String("action"))
+	if msg := kmsaction.Problem(c.String("action")); msg != "" {
+		return inputErrf("--action %q: %s", c.String("action"), msg)
 	}
 	ctx := authz.NewContext()
 	for _, kv := range c.StringSlice("context") {
@@ -110,11 +116,19 @@ func runEval(c *cli.Context, e env) error {
 	res := engine.Decide(&req)
 	if format == "json" {
 		out := evalio.AppendResultJSON(nil, &res)
-		_, err := e.stdout.Write(append(out, '\n'))
-		return err
+		if _, err := e.stdout.Write(append(out, '\n')); err != nil {
+			return err
+		}
+	} else {
+		g := globalsOf(c, e)
+		if err := evalio.WriteText(e.stdout, &res, !g.noColor && isTerminal(e.stdout)); err != nil {
+			return err
+		}
 	}
-	g := globalsOf(c, e)
-	return evalio.WriteText(e.stdout, &res, !g.noColor && isTerminal(e.stdout))
+	if c.Bool("exit-code") && res.Decision != authz.Allow {
+		return errFindings
+	}
+	return nil
 }
 
 // readPolicy reads and parses a policy file ("-" is stdin). A file that is

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/kmsaction"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -81,8 +82,8 @@ func ParseRequestLine(file string, line int, data []byte, tmpl RequestTemplate, 
 				}
 				req.Principal, havePrincipal = p, true
 			case "action":
-				if !strings.Contains(f.Value.Str, ":") {
-					return fail(f.Value.Pos, "action %q is not service:Action (e.g. kms:Decrypt)", f.Value.Str)
+				if msg := kmsaction.Problem(f.Value.Str); msg != "" {
+					return fail(f.Value.Pos, "action %q: %s", f.Value.Str, msg)
 				}
 				req.Action, haveAction = f.Value.Str, true
 			case "resource":
@@ -235,11 +236,52 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// Batch reads JSON-lines requests from r and writes one decision per line
-// to w, in input order. Blank lines are skipped (and produce no output).
-// On a malformed request it stops with an *InputError after writing every
-// decision before it; no line is ever half-written.
-func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestTemplate, workers int) error {
+// Stats counts what Batch wrote.
+type Stats struct {
+	Decisions int // requests decided
+	Denied    int // of which ExplicitDeny or ImplicitDeny
+	Malformed int // lines written as {"error":...,"line":N} instead
+}
+
+// MalformedError is Batch's error when request lines were malformed: the
+// first of them, and how many there were. Every other line was decided.
+type MalformedError struct {
+	First *InputError
+	Count int
+}
+
+func (e *MalformedError) Error() string {
+	if e.Count == 1 {
+		return e.First.Error()
+	}
+	more := "line"
+	if e.Count > 2 {
+		more = "lines"
+	}
+	return fmt.Sprintf("%s (and %d more malformed request %s; each has an \"error\" object in its place)", e.First, e.Count-1, more)
+}
+
+func (e *MalformedError) Unwrap() error { return e.First }
+
+// AppendErrorJSON appends the object written in place of a malformed
+// request line: {"error":"...","line":N,"column":N}.
+func AppendErrorJSON(dst []byte, e *InputError) []byte {
+	dst = append(dst, `{"error":`...)
+	dst = appendString(dst, e.Msg)
+	dst = append(dst, `,"line":`...)
+	dst = strconv.AppendInt(dst, int64(e.Line), 10)
+	dst = append(dst, `,"column":`...)
+	dst = strconv.AppendInt(dst, int64(e.Col), 10)
+	return append(dst, '}')
+}
+
+// Batch reads JSON-lines requests from r and writes one line per request
+// to w, in input order: the decision, or for a malformed request an
+// {"error":...,"line":N} object, so that output line N still answers input
+// line N (blank lines are skipped and produce no output). Malformed lines
+// make the error a *MalformedError once everything is written; a read or
+// write failure stops the batch. No line is ever half-written.
+func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestTemplate, workers int) (Stats, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -249,7 +291,8 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 		data  []byte // the chunk's lines, back to back (one allocation)
 		ends  []int  // end offset of each line in data
 		out   []byte
-		err   error
+		stats Stats
+		err   *InputError // the chunk's first malformed line
 		done  chan struct{}
 	}
 	// Output buffers go back to the pool once written: batch mode turns
@@ -283,11 +326,24 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 					if !ok {
 						var err error
 						if req, err = ParseRequestLine(file, c.first+i, ln, tmpl, cache); err != nil {
-							c.err = err
-							break
+							ie, isInput := err.(*InputError)
+							if !isInput {
+								ie = &InputError{File: file, Line: c.first + i, Col: 1, Msg: err.Error()}
+							}
+							if c.err == nil {
+								c.err = ie
+							}
+							c.stats.Malformed++
+							buf = AppendErrorJSON(buf, ie)
+							buf = append(buf, '\n')
+							continue
 						}
 					}
 					res := e.Decide(&req)
+					c.stats.Decisions++
+					if res.Decision != authz.Allow {
+						c.stats.Denied++
+					}
 					buf = AppendResultJSON(buf, &res)
 					buf = append(buf, '\n')
 				}
@@ -297,30 +353,38 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 		}()
 	}
 
-	// Writer: in order; after the first error, drain without writing.
-	werr := make(chan error, 1)
+	// Writer: in order; after a write failure, drain without writing.
+	type written struct {
+		stats     Stats
+		malformed *InputError
+		err       error
+	}
+	werr := make(chan written, 1)
 	go func() {
 		bw := bufio.NewWriterSize(w, 1<<16)
-		var firstErr error
+		var res written
 		for c := range ordered {
 			<-c.done
-			if firstErr != nil {
+			if res.err != nil {
 				continue
 			}
 			if _, err := bw.Write(c.out); err != nil {
-				firstErr = fmt.Errorf("write decisions: %w", err)
+				res.err = fmt.Errorf("write decisions: %w", err)
 				continue
 			}
 			outPool.Put(c.out[:0])
 			c.out = nil
-			if c.err != nil {
-				firstErr = c.err
+			res.stats.Decisions += c.stats.Decisions
+			res.stats.Denied += c.stats.Denied
+			res.stats.Malformed += c.stats.Malformed
+			if res.malformed == nil {
+				res.malformed = c.err
 			}
 		}
-		if err := bw.Flush(); err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("write decisions: %w", err)
+		if err := bw.Flush(); err != nil && res.err == nil {
+			res.err = fmt.Errorf("write decisions: %w", err)
 		}
-		werr <- firstErr
+		werr <- res
 	}()
 
 	sc := bufio.NewScanner(r)
@@ -353,8 +417,14 @@ func Batch(file string, r io.Reader, w io.Writer, e *authz.Engine, tmpl RequestT
 	close(jobs)
 	close(ordered)
 	wg.Wait()
-	if err := <-werr; err != nil {
-		return err
+	res := <-werr
+	switch {
+	case res.err != nil:
+		return res.stats, res.err
+	case readErr != nil:
+		return res.stats, readErr
+	case res.malformed != nil:
+		return res.stats, &MalformedError{First: res.malformed, Count: res.stats.Malformed}
 	}
-	return readErr
+	return res.stats, nil
 }

@@ -51,7 +51,7 @@ func BenchmarkBatch(b *testing.B) {
 	tmpl := RequestTemplate{Resource: KeyARNIn("111122223333")}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := Batch("bench", bytes.NewReader(data), io.Discard, e, tmpl, 0); err != nil {
+		if _, err := Batch("bench", bytes.NewReader(data), io.Discard, e, tmpl, 0); err != nil {
 			b.Fatal(err)
 		}
 	}

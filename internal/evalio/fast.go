@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/kmsaction"
 )
 
 // fastDecoder decodes the common shape of a request line without building
@@ -80,7 +81,7 @@ func (d *fastDecoder) decode(line []byte, tmpl RequestTemplate) (req authz.Reque
 				}
 				req.Principal = p
 			case 2:
-				if !strings.Contains(v, ":") {
+				if !kmsaction.Is(v) {
 					return req, false
 				}
 				req.Action = v

@@ -53,6 +53,24 @@ func Lookup(action string) (string, bool) {
 	return n, ok
 }
 
+var exact = func() map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m["kms:"+n] = true
+	}
+	return m
+}()
+
+// Is reports whether action is a KMS action. The exact spelling is checked
+// first without allocating: batch eval asks for every request.
+func Is(action string) bool {
+	if exact[action] {
+		return true
+	}
+	_, ok := Lookup(action)
+	return ok
+}
+
 // Problem says why action is not a KMS action, with the nearest KMS action
 // when it looks like a typo of one; "" when it is one.
 func Problem(action string) string {
