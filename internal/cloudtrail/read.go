@@ -15,6 +15,7 @@ package cloudtrail
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -409,6 +410,16 @@ type source struct {
 }
 
 func (src *source) record(sp *splitter, rec *rawRecord) {
+	if rec.top && rec.index == 0 && !rec.fields.source.present() && !rec.fields.name.present() && !rec.fields.odd {
+		// Every CloudTrail record has eventSource and eventName; a first
+		// top-level object with neither is another JSON file (the key policy
+		// meant for --policy, say), not a log whose records are all broken.
+		e := InputError{Source: src.name, Record: -1, Err: notCloudTrail(rec.data), Unreadable: src.named}
+		e.Line, e.Col = sp.s.position(rec.at)
+		src.errs = append(src.errs, e)
+		sp.stop = true
+		return
+	}
 	f := src.r.filter
 	if !f.pre(rec) {
 		return
@@ -436,6 +447,16 @@ func (src *source) problem(sp *splitter, index int, off int64, err error) {
 	}
 	e.Unreadable = src.named && index < 0 && sp.next == 0
 	src.errs = append(src.errs, e)
+}
+
+// notCloudTrail says what a JSON object that is no CloudTrail log seems to
+// be instead, when that is recognisable.
+func notCloudTrail(obj []byte) error {
+	const want = `want {"Records":[...]}, an array of records, or one record per line`
+	if bytes.Contains(obj, []byte(`"Statement"`)) {
+		return fmt.Errorf("not a CloudTrail log but a policy (it has a Statement); to explain denials with it, pass it as --policy FILE; %s", want)
+	}
+	return fmt.Errorf("not a CloudTrail log: a JSON object with no Records and no eventSource or eventName; %s", want)
 }
 
 // jsonErrorOffset digs the byte offset out of a decoding error.

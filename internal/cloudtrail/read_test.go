@@ -182,30 +182,36 @@ func TestReadNamedInputErrors(t *testing.T) {
 	badGzip := filepath.Join(dir, "bad.json.gz")
 	writeFile(t, badGzip, []byte{0x1f, 0x8b, 1, 2, 3})
 	missing := filepath.Join(dir, "missing.json")
+	keyPolicy := filepath.Join(dir, "key.json")
+	writeFile(t, keyPolicy, []byte(`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}`))
+	otherJSON := filepath.Join(dir, "other.jsonl")
+	writeFile(t, otherJSON, []byte("{\"name\": \"x\"}\n"+rec("k2", "kms")+"\n"))
 
-	events, res, err := readAll(t, Inputs{Paths: []string{missing, notJSON, good, badGzip}}, Options{})
+	events, res, err := readAll(t, Inputs{Paths: []string{missing, notJSON, good, badGzip, keyPolicy, otherJSON}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(eventIDs(events), []string{"k1"}) {
 		t.Errorf("events %v: the readable file must still be read", eventIDs(events))
 	}
-	if len(res.Errors) != 3 {
+	if len(res.Errors) != 5 {
 		t.Fatalf("errors %v", res.Errors)
 	}
 	for i, want := range []struct {
 		source string
 		is     error
 		msg    string
-	}{{missing, fs.ErrNotExist, "no such file"}, {notJSON, nil, "not a CloudTrail log"}, {badGzip, nil, "gzip"}} {
+	}{{missing, fs.ErrNotExist, "no such file"}, {notJSON, nil, "not a CloudTrail log"}, {badGzip, nil, "gzip"},
+		{keyPolicy, nil, "key.json:1:1: not a CloudTrail log but a policy (it has a Statement); to explain denials with it, pass it as --policy FILE"},
+		{otherJSON, nil, "other.jsonl:1:1: not a CloudTrail log: a JSON object with no Records and no eventSource or eventName"}} {
 		e := res.Errors[i]
 		if e.Source != want.source || !e.Unreadable || e.Record != -1 || !strings.Contains(e.Error(), want.msg) ||
 			want.is != nil && !errors.Is(&e, want.is) {
 			t.Errorf("error %d = %+v (%v), want an unreadable %s", i, e, e.Err, want.source)
 		}
 	}
-	if res.Stats.Files != 3 {
-		t.Errorf("%d files opened, want 3", res.Stats.Files)
+	if res.Stats.Files != 5 {
+		t.Errorf("%d files opened, want 5", res.Stats.Files)
 	}
 
 	// The same files found in a directory are data problems, not usage errors.

@@ -38,6 +38,10 @@ type rawRecord struct {
 	// inside data do not map onto the stream and inStream is false.
 	at       int64
 	inStream bool
+	// top is set for a record that is a top-level object of the stream
+	// (JSON lines, a single event) rather than an element of a wrapper or
+	// array: the form any other JSON file takes too.
+	top bool
 }
 
 // recordHandler receives what a splitter finds. It is called synchronously,
@@ -257,7 +261,7 @@ func (sp *splitter) topObject() {
 	default:
 		idx := sp.next
 		sp.next++
-		sp.emit(eventArray, idx, start, &f)
+		sp.emit(eventArray, idx, start, &f, true)
 		s.keep = -1
 	}
 }
@@ -334,7 +338,7 @@ func (sp *splitter) array(kind arrayKind) bool {
 		if c == '{' {
 			if err = s.object(1, &f); err == nil {
 				sp.learnAnchor(&f)
-				sp.emit(kind, idx, start, &f)
+				sp.emit(kind, idx, start, &f, false)
 			}
 		} else if err = s.value(0); err == nil {
 			sp.fail(idx, start, notObject(c))
@@ -381,7 +385,7 @@ func (sp *splitter) array(kind arrayKind) bool {
 }
 
 // emit hands a scanned record object at [start, pos) to the handler.
-func (sp *splitter) emit(kind arrayKind, idx int, start int64, f *fields) {
+func (sp *splitter) emit(kind arrayKind, idx int, start int64, f *fields, top bool) {
 	s := &sp.s
 	// Checked here too, not only when a refill releases the record, so the
 	// limit does not depend on how the input happened to be buffered.
@@ -400,7 +404,7 @@ func (sp *splitter) emit(kind arrayKind, idx int, start int64, f *fields) {
 		sp.innerRecord(idx, start, doc)
 		return
 	}
-	sp.h.record(sp, &rawRecord{data: data, index: idx, fields: *f, at: start, inStream: true})
+	sp.h.record(sp, &rawRecord{data: data, index: idx, fields: *f, at: start, inStream: true, top: top})
 }
 
 // innerRecord checks and hands on a record that arrived as a JSON string

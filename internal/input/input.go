@@ -7,6 +7,7 @@ package input
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 
 	"github.com/kmslint/kmslint/internal/input/cfn"
@@ -104,6 +105,11 @@ func parse(file string, data []byte) (*parsed, error) {
 	var err error
 	if looksLikeJSON(data) {
 		p.root, err = policy.ParseJSON(file, data)
+	} else if off := binaryAt(data); off >= 0 {
+		// The YAML parser would call this "invalid YAML", which sends the
+		// user looking for a YAML mistake in a file that is no text at all.
+		return nil, &policy.SyntaxError{File: file, Pos: posAt(data, off),
+			Msg: fmt.Sprintf("binary file (byte 0x%02x), not JSON or YAML text", data[off])}
 	} else {
 		p.yaml = true
 		p.root, err = cfn.ParseYAML(file, data)
@@ -121,6 +127,28 @@ func parse(file string, data []byte) (*parsed, error) {
 		p.format = FormatPolicy
 	}
 	return p, nil
+}
+
+// binaryAt is the offset of the first byte that JSON and YAML text never
+// holds (NUL or another C0 control character than tab, newline and carriage
+// return, or DEL), or -1. UTF-16 text, which YAML allows, starts with a byte
+// order mark and is left to the YAML parser.
+func binaryAt(data []byte) int {
+	if bytes.HasPrefix(data, []byte("\xFF\xFE")) || bytes.HasPrefix(data, []byte("\xFE\xFF")) {
+		return -1
+	}
+	for i, c := range data {
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+			return i
+		}
+	}
+	return -1
+}
+
+// posAt is the 1-based line and byte column of offset off.
+func posAt(data []byte, off int) policy.Pos {
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	return policy.Pos{Line: line, Col: off - bytes.LastIndexByte(data[:off], '\n')}
 }
 
 func looksLikeJSON(data []byte) bool {

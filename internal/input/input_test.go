@@ -297,7 +297,8 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"JSON syntax", "{\n  \"Statement\": [\n    {\"Effect\": \"Allow\",}\n  ]\n}\n", `f:3:24: invalid character '}' looking for beginning of object key string`, true},
 		{"YAML syntax", "Resources:\n  K:\n    Type: x\n   Props: 1\n", "f:4:4: invalid YAML: value is not allowed in this context", true},
-		{"binary", "\x00\x01\x02\xff", "f:1:1: invalid YAML: control characters are not allowed", true},
+		{"binary", "\x00\x01\x02\xff", "f:1:1: binary file (byte 0x00), not JSON or YAML text", true},
+		{"binary after text", "ELF\nab\x7fc", "f:2:3: binary file (byte 0x7f), not JSON or YAML text", true},
 		{"YAML policy", "Statement:\n  - Effect: Allow\n", "f:1:1: not a key policy, CloudFormation template or Terraform plan (a key policy must be JSON)", false},
 		{"other JSON", "\n  {\"name\": \"x\"}", "f:2:3: not a key policy, CloudFormation template or Terraform plan", false},
 		{"JSON array", "[1, 2]", "f:1:1: not a key policy, CloudFormation template or Terraform plan", false},
