@@ -56,6 +56,9 @@ func runLint(c *cli.Context, e env) error {
 	if err != nil {
 		return inputErr(err)
 	}
+	if g.verbose && cfg.Path != "" {
+		fmt.Fprintf(e.stderr, "kmslint: note: settings from %s\n", cfg.Path)
+	}
 	format := c.String("format")
 	if !validFormat(format, report.Formats()) {
 		return inputErrf("--format %q: want one of %s", format, strings.Join(report.Formats(), ", "))

@@ -59,6 +59,9 @@ func runServe(c *cli.Context, e env) error {
 	for _, id := range srv.Identities().Identities {
 		fmt.Fprintf(out, "  %-60s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s\n", id.Name(), id.AccessKeyID, id.SecretAccessKey)
 	}
+	if c.String("identities") == "" {
+		fmt.Fprintln(out, "the built-in identities have allow-all IAM policies: the key policy alone decides (give IAM policies with --identities FILE)")
+	}
 	if d := c.String("trail"); d != "" {
 		fmt.Fprintf(out, "CloudTrail files under %s\n", d)
 	}

@@ -12,12 +12,14 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// DefaultFile is read when --config is not given and it exists.
+// DefaultFile is read when --config is not given and it exists, in the
+// current directory or a parent of it within the repository (see Find).
 const DefaultFile = ".kmslint.yaml"
 
 // Config is the file's content.
@@ -32,19 +34,65 @@ type Config struct {
 	Path string `yaml:"-"`
 }
 
-// Load reads file; with explicit=false a missing default file is fine.
+// Load reads file when explicit (--config FILE), or else the DefaultFile
+// that Find finds from the current directory; none is fine then.
 func Load(file string, explicit bool) (Config, error) {
-	if file == "" {
-		file = DefaultFile
+	if !explicit {
+		found, err := Find(".")
+		if err != nil || found == "" {
+			return Config{}, err
+		}
+		file = found
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		if !explicit && errors.Is(err, fs.ErrNotExist) {
-			return Config{}, nil
-		}
 		return Config{}, fmt.Errorf("%s: %w", file, unwrap(err))
 	}
 	return Parse(file, data)
+}
+
+// Find returns the DefaultFile that applies in dir, as a path relative to
+// dir when dir is relative: the nearest one in dir or its parents up to the
+// repository root, the first directory with a .git entry (a directory, or
+// the file of a worktree or submodule), as git finds its own. Outside a
+// repository only dir's own counts: there is no root to stop at, and a
+// .kmslint.yaml in /tmp or a home directory belongs to nobody's project.
+// "" when there is none.
+func Find(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	root := ""
+	for d := abs; ; {
+		if exists(filepath.Join(d, ".git")) {
+			root = d
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	rel := dir
+	for d := abs; ; d = filepath.Dir(d) {
+		if f := filepath.Join(d, DefaultFile); exists(f) {
+			if filepath.IsAbs(dir) {
+				return f, nil
+			}
+			return filepath.Join(rel, DefaultFile), nil
+		}
+		if root == "" || d == root {
+			return "", nil
+		}
+		rel = filepath.Join(rel, "..")
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // Parse decodes a config document strictly.

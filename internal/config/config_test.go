@@ -37,9 +37,60 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestFind(t *testing.T) {
+	top := t.TempDir()
+	mk := func(parts ...string) string {
+		p := filepath.Join(append([]string{top}, parts...)...)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("region: eu-west-1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// repo/.git is a directory; work/.git a worktree's file.
+	if err := os.MkdirAll(filepath.Join(top, "repo", ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mk("work", ".git")
+	mk(DefaultFile) // above both repositories: never theirs
+	rootCfg := mk("repo", DefaultFile)
+	nearCfg := mk("repo", "infra", DefaultFile)
+	for _, d := range []string{"repo/infra/templates/deep", "repo/docs", "work/a/b", "loose/dir"} {
+		if err := os.MkdirAll(filepath.Join(top, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct{ dir, want string }{
+		{"repo/infra/templates/deep", nearCfg},
+		{"repo/infra", nearCfg},
+		{"repo/docs", rootCfg},
+		{"repo", rootCfg},
+		{"work/a/b", ""},  // the worktree has none; the one above it is not its
+		{"loose/dir", ""}, // no repository: only the directory's own
+		{"", filepath.Join(top, DefaultFile)},
+	}
+	for _, tc := range tests {
+		got, err := Find(filepath.Join(top, tc.dir))
+		if err != nil || got != tc.want {
+			t.Errorf("Find(%s) = %q, %v; want %q", tc.dir, got, err, tc.want)
+		}
+	}
+	t.Chdir(filepath.Join(top, "repo", "infra", "templates", "deep"))
+	if got, err := Find("."); err != nil || got != "../../.kmslint.yaml" {
+		t.Errorf("Find(.) = %q, %v; want the relative path ../../.kmslint.yaml", got, err)
+	}
+	c, err := Load("", false)
+	if err != nil || c.Region != "eu-west-1" || c.Path != "../../.kmslint.yaml" {
+		t.Errorf("Load from a subdirectory = %+v, %v", c, err)
+	}
+}
+
 func TestLoadMissingDefaultIsFine(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Load(filepath.Join(dir, DefaultFile), false); err != nil {
+	t.Chdir(dir)
+	if _, err := Load("", false); err != nil {
 		t.Fatalf("missing default config: %v", err)
 	}
 	if _, err := Load(filepath.Join(dir, "named.yaml"), true); err == nil {
