@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -167,10 +168,11 @@ func TestParseWhen(t *testing.T) {
 const auditTestAccessKey = "AKIAKMSLINTCLITEST01"
 
 type fakeAWS struct {
-	t       *testing.T
-	bucket  string
-	objects map[string][]byte
-	lookup  [][]json.RawMessage // pages of CloudTrail records
+	t         *testing.T
+	accessKey string // default auditTestAccessKey
+	bucket    string
+	objects   map[string][]byte
+	lookup    [][]json.RawMessage // pages of CloudTrail records
 
 	mu       sync.Mutex
 	listings []string // prefixes listed
@@ -178,7 +180,7 @@ type fakeAWS struct {
 }
 
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+auditTestAccessKey+"/") {
+	if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential="+cmp.Or(f.accessKey, auditTestAccessKey)+"/") {
 		http.Error(w, "not signed with the test credentials", http.StatusForbidden)
 		return
 	}

@@ -161,6 +161,7 @@ func newApp(e env) *cli.App {
 	}
 	for _, c := range app.Commands {
 		oneLineUsageErrors(c)
+		withExamples(c)
 		// Global flags work after the command name too (`kmslint lint
 		// --no-color x`), as users type them; lookups search the lineage.
 		c.Flags = append(c.Flags, globalFlags()...)
