@@ -59,15 +59,22 @@ func permuteCommand(cmd *cli.Command, args []string) []string {
 		return args
 	}
 	var flags, positional []string
+	ended := false // the user's "--"
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
 			positional = append(positional, args[i+1:]...)
-			i = len(args)
+			ended, i = true, len(args)
 		case isFlag(a):
 			flags = append(flags, a)
-			if takesValue(cmd.Flags, a) && i+1 < len(args) {
+			if takesValue(cmd.Flags, a) {
+				if i+1 == len(args) {
+					// The last argument is a flag that needs a value. Put it
+					// last so that Go's flag package says so; followed by
+					// "--" it would take that as its value.
+					return flags
+				}
 				flags = append(flags, args[i+1])
 				i++
 			}
@@ -80,7 +87,7 @@ func permuteCommand(cmd *cli.Command, args []string) []string {
 			positional = append(positional, a)
 		}
 	}
-	if len(positional) == 0 {
+	if len(positional) == 0 && !ended {
 		return flags
 	}
 	return append(append(flags, "--"), positional...)

@@ -30,9 +30,11 @@ func TestInterspersed(t *testing.T) {
 		{"flag of another command is unknown", "eval --policy p.json -o -", "eval --policy p.json -o -- -"},
 		{"stdin dash is positional", "lint - --format json", "lint --format json -- -"},
 		{"repeatable flags keep order", "lint a --caller X b --caller Y", "lint --caller X --caller Y -- a b"},
+		{"lone -- kept", "eval --policy p.json --", "eval --policy p.json --"},
+		{"value flag takes --", "lint --format -- a", "lint --format -- -- a"},
 		{"-- ends flags", "lint --format json -- -odd.json --region x", "lint --format json -- -odd.json --region x"},
 		{"unknown flag kept, next arg positional", "lint a --bogus b", "lint --bogus -- a b"},
-		{"value flag at the end", "lint a --format", "lint --format -- a"},
+		{"value flag at the end", "lint a --format", "lint --format"}, // an error either way: "flag needs an argument"
 		{"global flags before the command", "--no-color lint a -v", "--no-color lint -v -- a"},
 		{"no positional, no --", "simulate --scenario all", "simulate --scenario all"},
 		{"help after args", "lint a --help", "lint --help -- a"},
@@ -151,4 +153,45 @@ func requiredFlags(cmd *cli.Command, f cli.Flag) []string {
 		}
 	}
 	return out
+}
+
+// FuzzInterspersed: whatever the command line, the rewrite only reorders
+// (adding at most one "--"), keeps the arguments' order among themselves,
+// and is stable: rewriting its own output changes nothing.
+func FuzzInterspersed(f *testing.F) {
+	app := newApp(env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }})
+	for _, s := range []string{"lint key.json --region us-east-1", "audit AWSLogs/ --policy key.json -- -x", "eval --requests - -o", "-q lint - -v", "frob -- x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		args := append([]string{"kmslint"}, strings.Fields(line)...)
+		got := interspersed(app, args)
+		if last := got[len(got)-1]; len(got) < len(args) && isFlag(last) && last != "--" {
+			// A value flag without its value ends the line: an error
+			// whatever comes before it (TestInterspersed), so the
+			// arguments are left out.
+			if code, _, errOut := runCLI(t, "", got[1:]...); code != 2 || !strings.Contains(errOut, "flag needs an argument") {
+				t.Fatalf("%q -> %q: exit %d: %s", args, got, code, errOut)
+			}
+			return
+		}
+		if len(got) != len(args) && len(got) != len(args)+1 {
+			t.Fatalf("%q -> %q: length", args, got)
+		}
+		count := map[string]int{}
+		for _, a := range args {
+			count[a]++
+		}
+		for _, a := range got {
+			count[a]--
+		}
+		for a, n := range count {
+			if n != 0 && !(a == "--" && n == -1) {
+				t.Fatalf("%q -> %q: %q count off by %d", args, got, a, n)
+			}
+		}
+		if again := interspersed(app, got); !slices.Equal(again, got) {
+			t.Fatalf("not stable: %q -> %q -> %q", args, got, again)
+		}
+	})
 }

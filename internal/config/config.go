@@ -143,13 +143,14 @@ type ignore struct {
 	rule, resource string
 }
 
-// ParseIgnores validates suppressions.
+// ParseIgnores checks the form of suppressions. Whether a rule of that id
+// exists depends on the rules loaded (--rules DIR adds ids of any form), so
+// the caller checks that.
 func ParseIgnores(specs []string) (Ignores, error) {
 	var out Ignores
 	for _, s := range specs {
 		rule, res, _ := strings.Cut(strings.TrimSpace(s), ":")
-		rule = strings.ToUpper(rule)
-		if len(rule) != 6 || strings.Trim(rule[3:], "0123456789") != "" {
+		if !validRuleID(rule) {
 			return nil, fmt.Errorf("--ignore %q: want RULE or RULE:RESOURCE, e.g. ACR008 or KMS006:RecommendationKey", s)
 		}
 		out = append(out, ignore{rule: rule, resource: res})
@@ -157,10 +158,22 @@ func ParseIgnores(specs []string) (Ignores, error) {
 	return out, nil
 }
 
-// Match reports whether a finding is suppressed.
+// validRuleID: a letter, then letters, digits, '-' or '_'.
+func validRuleID(id string) bool {
+	for i, c := range id {
+		letter := c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-' || c == '_')) {
+			return false
+		}
+	}
+	return id != ""
+}
+
+// Match reports whether a finding is suppressed. Rule ids are compared
+// case-insensitively, as `kmslint explain` looks them up.
 func (ig Ignores) Match(rule, resource, file string) bool {
 	for _, i := range ig {
-		if i.rule != rule {
+		if !strings.EqualFold(i.rule, rule) {
 			continue
 		}
 		if i.resource == "" || i.resource == resource {

@@ -127,7 +127,7 @@ func TestIgnores(t *testing.T) {
 			t.Errorf("Match(%s, %s, %s) = %v", tc.rule, tc.resource, tc.file, got)
 		}
 	}
-	for _, bad := range []string{"", "ACR", "ACRXYZ", "nonsense:thing"} {
+	for _, bad := range []string{"", ":LegacyKey", "ACR 008", "ACR*", "8ACR", "nonsense thing:x"} {
 		if _, err := ParseIgnores([]string{bad}); err == nil {
 			t.Errorf("ParseIgnores(%q) accepted", bad)
 		}
