@@ -17,7 +17,7 @@ func evalCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "eval",
 		Usage:     "one authorization decision (or a batch) for a KMS key policy",
-		UsageText: "kmslint eval --policy FILE --principal P --action A [--context KEY=VALUE]...\n   kmslint eval --policy FILE --requests FILE|-",
+		UsageText: "kmslint eval --policy FILE --principal P --action A [--context KEY=VALUE]... [--exit-code]\nkmslint eval --policy FILE --requests FILE|- [--exit-code]",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "policy", Usage: "key policy `FILE` (JSON)", Required: true},
 			&cli.StringFlag{Name: "principal", Usage: "IAM user/role ARN, assumed-role session ARN, account id, service:NAME or anonymous"},
@@ -25,7 +25,7 @@ func evalCommand(e env) *cli.Command {
 			&cli.StringSliceFlag{Name: "context", Usage: "condition key `KEY=VALUE`; a key given twice is multivalued"},
 			&cli.StringSliceFlag{Name: "identity-policy", Usage: "IAM policy `FILE` of the principal (root delegation)"},
 			&cli.StringFlag{Name: "resource", Usage: "key `ARN` (default: a key in the account the policy's root principal names)"},
-			&cli.StringFlag{Name: "requests", Usage: "JSON-lines `FILE` of requests (- for stdin); one decision per line out"},
+			&cli.StringFlag{Name: "requests", Usage: "JSON-lines `FILE` of requests {\"principal\",\"action\",\"resource\",\"context\"} (- for stdin); one decision per line out"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 1 when a decision is ExplicitDeny or ImplicitDeny (like git diff --exit-code)"},
 		},

@@ -8,21 +8,11 @@ import (
 	"testing"
 
 	"github.com/kmslint/kmslint/internal/authz"
-	"github.com/kmslint/kmslint/internal/policy"
 )
 
 func testEngine(t *testing.T) *authz.Engine {
-	t.Helper()
-	p, err := policy.ParseKeyPolicy("k.json", []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Describe","Effect":"Allow",`+
+	return engineOf(t, "k.json", []byte(`{"Version":"2012-10-17","Statement":[{"Sid":"Describe","Effect":"Allow",`+
 		`"Principal":{"AWS":"arn:aws:iam::111122223333:role/R"},"Action":"kms:DescribeKey","Resource":"*"}]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp, err := authz.Compile("key policy", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &authz.Engine{Key: cp}
 }
 
 // TestBatchMalformedLines: a malformed line gets an error object in its

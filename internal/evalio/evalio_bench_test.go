@@ -26,13 +26,19 @@ func benchEngine(b *testing.B) *authz.Engine {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := policy.ParseKeyPolicy("canonical.json", data)
+	return engineOf(b, "canonical.json", data)
+}
+
+// engineOf compiles a key policy for the tests.
+func engineOf(tb testing.TB, name string, data []byte) *authz.Engine {
+	tb.Helper()
+	p, err := policy.ParseKeyPolicy(name, data)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	cp, err := authz.Compile("key policy", p)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return &authz.Engine{Key: cp}
 }
