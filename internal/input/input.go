@@ -224,7 +224,7 @@ func isHCLName(file string) bool {
 }
 
 // hclBlock is a line that opens a Terraform block.
-var hclBlock = regexp.MustCompile(`(?m)^\s*(?:(?:resource|data)\s+"[^"\n]*"\s+"[^"\n]*"|(?:variable|module|provider|output)\s+"[^"\n]*"|locals|terraform)\s*\{\s*$`)
+var hclBlock = regexp.MustCompile(`(?m)^\s*(?:(?:resource|data)\s+"[^"\n]*"\s+"[^"\n]*"|(?:variable|module|provider|output)\s+"[^"\n]*"|locals|terraform)\s*\{`)
 
 // looksLikeHCL: a line opens a Terraform block.
 func looksLikeHCL(data []byte) bool {
