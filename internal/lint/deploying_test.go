@@ -124,3 +124,34 @@ func TestTerraformGenerated(t *testing.T) {
 		t.Errorf("%d documents, errors %v, findings %q", len(docs), errs, msgs)
 	}
 }
+
+// TestTemplateNamingNoAccount: a template's key lives in the account and
+// region it is deployed to even when its policy names neither.
+func TestTemplateNamingNoAccount(t *testing.T) {
+	src := `Resources:
+  Open:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: kms:*
+            Resource: "*"
+`
+	_, errs, msgs := lintTemplate(t, "t.yaml", src, Env{})
+	if len(errs) != 0 {
+		t.Fatalf("input errors %v", errs)
+	}
+	joined := strings.Join(msgs, "\n")
+	if !strings.Contains(joined, "KMS004") || !strings.Contains(joined, "<deploying account>") || strings.Contains(joined, "000000000000") {
+		t.Errorf("findings %q: want KMS004, the account named as the deploying one", msgs)
+	}
+	// A raw policy deploys nowhere kmslint knows: the account is asked for.
+	raw := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]}`
+	_, errs, _ = lintTemplate(t, "p.json", raw, Env{Region: "us-east-1"})
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "give the recommendations' account with --account") {
+		t.Errorf("raw policy: errors %v, want one asking for --account", errs)
+	}
+}

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -58,6 +59,12 @@ func inferEnv(doc *input.Document, pol *policy.Policy, env Env, need bool) (infe
 	}
 	if inf.account == "" {
 		a, err := inferAccount(pol, doc.Deploying)
+		if errors.Is(err, errNotNamed) && deploys(doc) {
+			// A template's key is created in the account it is deployed
+			// to, whether or not its policy says so.
+			a, err = deploy.Account, nil
+			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.AccountParam, As: "<deploying account>"})
+		}
 		if err != nil && need {
 			return inf, wrap(err)
 		}
@@ -65,6 +72,10 @@ func inferEnv(doc *input.Document, pol *policy.Policy, env Env, need bool) (infe
 	}
 	if inf.region == "" {
 		r, err := inferRegion(pol, env.DefaultRegion, doc.Deploying)
+		if errors.Is(err, errNotNamed) && deploys(doc) {
+			r, err = deploy.Region, nil
+			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.RegionParam, As: "<deploying region>"})
+		}
 		if err != nil && need {
 			return inf, wrap(err)
 		}
@@ -146,7 +157,25 @@ func inferAccount(p *policy.Policy, deploying []deploy.Use) (string, error) {
 			return "", fmt.Errorf("the policy names several accounts (%s): give the recommendations' account with --account", strings.Join(keys(set), ", "))
 		}
 	}
-	return "", fmt.Errorf("no account found in the policy's ARNs or conditions: give the recommendations' account with --account")
+	return "", fmt.Errorf("no account found in the policy's ARNs or conditions: give the recommendations' account with --account%w", errNotNamed)
+}
+
+// errNotNamed marks an inference that found nothing (rather than too
+// much); it prints as nothing.
+var errNotNamed = notNamed{}
+
+type notNamed struct{}
+
+func (notNamed) Error() string { return "" }
+
+// deploys tells the documents of a template (CloudFormation, Terraform),
+// whose key is created in the account and region it is deployed to.
+func deploys(doc *input.Document) bool {
+	switch doc.Format {
+	case input.FormatCloudFormation, input.FormatTerraform, input.FormatTerraformHCL:
+		return true
+	}
+	return false
 }
 
 // inferRegion reads the region from recommendation ARN patterns and
@@ -188,7 +217,7 @@ func inferRegion(p *policy.Policy, fallback string, deploying []deploy.Use) (str
 		if fallback != "" {
 			return fallback, nil
 		}
-		return "", fmt.Errorf("no region found in the policy's recommendation ARNs or kms:ViaService values, nor in AWS_REGION, AWS_DEFAULT_REGION or the AWS config file: give the recommendations' region with --region")
+		return "", fmt.Errorf("no region found in the policy's recommendation ARNs or kms:ViaService values, nor in AWS_REGION, AWS_DEFAULT_REGION or the AWS config file: give the recommendations' region with --region%w", errNotNamed)
 	}
 	return "", fmt.Errorf("the policy names several regions (%s): give the recommendations' region with --region", strings.Join(keys(set), ", "))
 }
