@@ -63,7 +63,7 @@ func inferEnv(doc *input.Document, pol *policy.Policy, env Env, need bool) (infe
 			// A template's key is created in the account it is deployed
 			// to, whether or not its policy says so.
 			a, err = deploy.Account, nil
-			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.AccountParam, As: "<deploying account>"})
+			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.AccountParam, As: spelling(doc, deploy.AccountParam)})
 		}
 		if err != nil && need {
 			return inf, wrap(err)
@@ -74,7 +74,7 @@ func inferEnv(doc *input.Document, pol *policy.Policy, env Env, need bool) (infe
 		r, err := inferRegion(pol, env.DefaultRegion, doc.Deploying)
 		if errors.Is(err, errNotNamed) && deploys(doc) {
 			r, err = deploy.Region, nil
-			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.RegionParam, As: "<deploying region>"})
+			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.RegionParam, As: spelling(doc, deploy.RegionParam)})
 		}
 		if err != nil && need {
 			return inf, wrap(err)
@@ -167,6 +167,21 @@ var errNotNamed = notNamed{}
 type notNamed struct{}
 
 func (notNamed) Error() string { return "" }
+
+// spelling is how messages name the deploying account or region of a
+// template that does not name it: as CloudFormation's pseudo parameter,
+// which a fix can use as it is in Fn::Sub.
+func spelling(doc *input.Document, p deploy.Param) string {
+	switch {
+	case doc.Format == input.FormatCloudFormation && p == deploy.AccountParam:
+		return "${AWS::AccountId}"
+	case doc.Format == input.FormatCloudFormation:
+		return "${AWS::Region}"
+	case p == deploy.AccountParam:
+		return "<deploying account>"
+	}
+	return "<deploying region>"
+}
 
 // deploys tells the documents of a template (CloudFormation, Terraform),
 // whose key is created in the account and region it is deployed to.

@@ -178,7 +178,7 @@ func (t *template) key(f policy.Field, typ string, track bool) (*Key, *source.No
 		if err != nil {
 			return nil, nil, false, err
 		}
-		moveAll(def, f.KeyPos)
+		source.Place(def, f.KeyPos)
 		pol, _ = r.value(def)
 		r.notes = append(r.notes, source.Note{Pos: f.KeyPos, Message: f.Key +
 			" has no KeyPolicy: CloudFormation gives it the default key policy, which is linted"})
@@ -192,16 +192,4 @@ func (t *template) key(f policy.Field, typ string, track bool) (*Key, *source.No
 		Notes:        r.notes,
 		Deploying:    r.deploying.List(),
 	}, nil, false, r.err
-}
-
-// moveAll places a generated tree at one position of the template.
-func moveAll(n *policy.Node, pos policy.Pos) {
-	n.Pos = pos
-	for _, it := range n.Items {
-		moveAll(it, pos)
-	}
-	for i := range n.Fields {
-		n.Fields[i].KeyPos = pos
-		moveAll(n.Fields[i].Value, pos)
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/kmslint/kmslint/internal/input/source"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -159,7 +160,7 @@ func (m *module) docList(expr hclsyntax.Expression, sc *scope, t *tracker, file 
 			if d, ok := m.data["aws_iam_policy_document."+attrName(st.Traversal[2])]; ok {
 				root, _ = m.renderDoc(d, t)
 				if root != nil && d.file != file {
-					moveAll(root, pos)
+					source.Place(root, pos)
 				}
 			}
 		}
@@ -186,7 +187,7 @@ func (m *module) docList(expr hclsyntax.Expression, sc *scope, t *tracker, file 
 					t.unresolved = append(t.unresolved, note(e.Range(), "a policy document merged here is not valid JSON; it is left out"))
 					continue
 				}
-				moveAll(n, pos)
+				source.Place(n, pos)
 				out = append(out, partsOf(n))
 			}
 			continue

@@ -26,12 +26,7 @@ type docResult struct {
 // the statement blocks of an aws_iam_policy_document; a local or variable
 // holding one of those is followed to where it is written.
 func (m *module) policyNode(expr hclsyntax.Expression, sc *scope, t *tracker, addr string) (docResult, error) {
-	notJSON := func(err error) error {
-		if se, ok := err.(*policy.SyntaxError); ok {
-			se.Msg = "policy of " + addr + " is not valid JSON: " + se.Msg
-		}
-		return err
-	}
+	notJSON := func(err error) error { return notJSON(err, addr) }
 	switch e := expr.(type) {
 	case *hclsyntax.ParenthesesExpr:
 		return m.policyNode(e.Expression, sc, t, addr)
@@ -134,12 +129,17 @@ func (m *module) templateFile(e *hclsyntax.FunctionCallExpr, sc *scope, t *track
 	mapped, _ := m.templateMapped(tmpl, ts, t)
 	n, err := source.ParseJSON(path, mapped)
 	if err != nil {
-		if se, ok := err.(*policy.SyntaxError); ok {
-			se.Msg = "policy of " + addr + " is not valid JSON: " + se.Msg
-		}
-		return docResult{}, err
+		return docResult{}, notJSON(err, addr)
 	}
 	return docResult{node: n, file: path}, nil
+}
+
+// notJSON says whose policy a JSON syntax error is in.
+func notJSON(err error, addr string) error {
+	if se, ok := err.(*policy.SyntaxError); ok {
+		se.Msg = "policy of " + addr + " is not valid JSON: " + se.Msg
+	}
+	return err
 }
 
 // pathArg evaluates a file name argument; a relative one is relative to
@@ -221,7 +221,7 @@ func (m *module) structNode(expr hclsyntax.Expression, sc *scope, t *tracker) *p
 			if def.file != sc.file {
 				// Positions stay in one file: the reference stands for
 				// what it names.
-				moveAll(n, pos)
+				source.Place(n, pos)
 			}
 			return n
 		}
@@ -284,18 +284,6 @@ func valueNode(v cty.Value, pos policy.Pos) *policy.Node {
 		return n
 	}
 	return &policy.Node{Kind: policy.KindNull, Pos: pos}
-}
-
-// moveAll places a tree at one position.
-func moveAll(n *policy.Node, pos policy.Pos) {
-	n.Pos = pos
-	for _, it := range n.Items {
-		moveAll(it, pos)
-	}
-	for i := range n.Fields {
-		n.Fields[i].KeyPos = pos
-		moveAll(n.Fields[i].Value, pos)
-	}
 }
 
 // templateMapped evaluates a string template (a quoted string, a heredoc,
