@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kmslint/kmslint/internal/config"
 	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/input/awsregion"
 	"github.com/kmslint/kmslint/internal/lint"
 	"github.com/kmslint/kmslint/internal/livekey"
 	"github.com/kmslint/kmslint/internal/policy"
@@ -21,12 +23,12 @@ import (
 func lintCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "lint",
-		Usage:     "check key policies (JSON, CloudFormation, Terraform plans) for the AgentCore recommendation workflow",
+		Usage:     "check key policies (JSON, CloudFormation, Terraform plans and .tf files) for the AgentCore recommendation workflow",
 		UsageText: "kmslint lint [flags] PATH...   (files, directories, - for stdin)",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "profile", Usage: "requirement profile (default agentcore-recommendation; none = hygiene rules only)"},
 			&cli.StringFlag{Name: "account", Usage: "account `ID` of the recommendations (default: inferred from the policy)"},
-			&cli.StringFlag{Name: "region", Usage: "`REGION` of the recommendations (default: inferred, then AWS_REGION)"},
+			&cli.StringFlag{Name: "region", Usage: "`REGION` of the recommendations (default: inferred, then AWS_REGION, AWS_DEFAULT_REGION, the AWS config file)"},
 			&cli.StringSliceFlag{Name: "caller", Usage: "IAM role/user `ARN` that calls StartRecommendation (default: the principals granted kms:DescribeKey)"},
 			&cli.StringSliceFlag{Name: "identity-policy", Usage: "the callers' IAM policy `FILE`s (for keys that delegate to IAM)"},
 			&cli.StringSliceFlag{Name: "key-arn", Usage: "lint a live key: its `ARN` (or key id / alias/NAME in the configured region); read-only DescribeKey, GetKeyPolicy, ListGrants"},
@@ -85,7 +87,7 @@ func runLint(c *cli.Context, e env) error {
 	env := lint.Env{
 		Account:       pickOne(c.String("account"), cfg.Account),
 		Region:        pickOne(c.String("region"), cfg.Region),
-		DefaultRegion: e.getenv("AWS_REGION"),
+		DefaultRegion: awsregion.Default(context.Background(), e.getenv, c.String("aws-profile")),
 		Callers:       pick(c.StringSlice("caller"), cfg.Callers),
 		Now:           time.Now().UTC().Truncate(time.Second),
 		Warn: func(d *input.Document, pos policy.Pos, msg string) {
@@ -138,14 +140,14 @@ func runLint(c *cli.Context, e env) error {
 	sources := map[string][]byte{}
 	var files []*input.File
 	var skipped []input.Skipped
+	// Input errors are reported per file; the other files are linted and
+	// the run exits 2 at the end.
+	var inputErrs []error
 	if len(paths) > 0 {
-		files, skipped, err = input.Walk(paths, input.WalkOptions{
+		files, skipped, inputErrs = input.Walk(paths, input.WalkOptions{
 			Env:   input.Env{AccountID: env.Account, Region: pickOne(env.Region, env.DefaultRegion)},
 			Stdin: teeStdin(e, sources),
 		})
-		if err != nil {
-			return inputErr(err)
-		}
 	}
 	if g.verbose {
 		for _, s := range skipped {
@@ -154,16 +156,12 @@ func runLint(c *cli.Context, e env) error {
 	}
 	var docs []input.Document
 	for _, f := range files {
-		for _, d := range f.Documents {
-			if missing := d.NeedsPseudo; len(missing) > 0 {
-				return inputErrf("%s: %s uses %s: pass --account/--region (the account and region it deploys to)",
-					d.File, d.Resource, strings.Join(missing, ", "))
-			}
-			docs = append(docs, d)
-		}
+		docs = append(docs, f.Documents...)
 		if g.verbose {
-			for _, n := range f.Notes {
-				fmt.Fprintf(e.stderr, "kmslint: %s:%d:%d: note: %s\n", f.Path, n.Pos.Line, n.Pos.Col, n.Message)
+			printNotes(e, f.Path, f.Notes)
+			for _, d := range f.Documents {
+				printNotes(e, d.File, d.Notes)
+				printNotes(e, d.File, d.Unresolved)
 			}
 		}
 	}
@@ -178,9 +176,13 @@ func runLint(c *cli.Context, e env) error {
 	}
 	var findings []report.Finding
 	if len(docs) > 0 {
-		findings, err = linter.Lint(ctx, docs, env)
+		var docErrs []*input.Error
+		findings, docErrs, err = linter.LintEach(ctx, docs, env)
 		if err != nil {
 			return inputErr(err)
+		}
+		for _, de := range docErrs {
+			inputErrs = append(inputErrs, de)
 		}
 	}
 	for _, k := range keys {
@@ -204,7 +206,54 @@ func runLint(c *cli.Context, e env) error {
 	for _, k := range keys {
 		rep.Inputs = append(rep.Inputs, k.ARN)
 	}
-	return writeReport(c, e, g, rep, format, failOn, sources)
+	if len(inputErrs) > 0 {
+		rep.InputErrors = reportInputErrors(inputErrs)
+		for _, ie := range inputErrs {
+			fmt.Fprintf(e.stderr, "kmslint: error: %s\n", oneLine(ie.Error()))
+		}
+	}
+	if err := writeReport(c, e, g, rep, format, failOn, sources); err != nil && (len(inputErrs) == 0 || !errors.Is(err, errFindings)) {
+		return err
+	}
+	if len(inputErrs) > 0 {
+		return errInputs
+	}
+	return nil
+}
+
+// errInputs ends a run whose input errors were reported one by one (exit 2,
+// nothing more to print).
+var errInputs = &exitError{code: exitInput}
+
+// reportInputErrors converts the loaders' and linter's input errors, which
+// name their file and position, for the report.
+func reportInputErrors(errs []error) report.InputErrors {
+	out := make(report.InputErrors, 0, len(errs))
+	for _, err := range errs {
+		var ie *input.Error
+		var se *policy.SyntaxError
+		switch {
+		case errors.As(err, &ie):
+			out = append(out, report.InputError{File: ie.File, Line: ie.Pos.Line, Column: ie.Pos.Col, Error: ie.Msg})
+		case errors.As(err, &se):
+			out = append(out, report.InputError{File: se.File, Line: se.Pos.Line, Column: se.Pos.Col, Error: se.Msg})
+		default:
+			out = append(out, report.InputError{Error: err.Error()})
+		}
+	}
+	return out
+}
+
+// printNotes prints -v notes about a file; a note about another file (a
+// Terraform module's sibling) names that one.
+func printNotes(e env, file string, notes []input.Note) {
+	for _, n := range notes {
+		where := file
+		if n.File != "" {
+			where = n.File
+		}
+		fmt.Fprintf(e.stderr, "kmslint: %s:%d:%d: note: %s\n", where, n.Pos.Line, n.Pos.Col, n.Message)
+	}
 }
 
 // fetchKeys reads the live keys of --key-arn. Every failure is an input

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/input/awsregion"
+	"github.com/kmslint/kmslint/internal/input/deploy"
+	"github.com/kmslint/kmslint/internal/lint"
 	"github.com/kmslint/kmslint/simulator/scenario"
 )
 
@@ -15,13 +21,14 @@ func simulateCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:  "simulate",
 		Usage: "run the recommendation lifecycle and fault scenarios against the built-in fake KMS and AgentCore, then audit the trail",
-		UsageText: "kmslint simulate [--policy FILE] [--account ID] [--region R] [--caller ARN] [--scenario NAME|all] [--trail DIR] [--format text|json]\n\n" +
+		UsageText: "kmslint simulate [--policy FILE [--key RESOURCE]] [--account ID] [--region R] [--caller ARN] [--scenario NAME|all] [--trail DIR] [--format text|json]\n\n" +
 			"scenarios: " + strings.Join(scenario.Names(), ", "),
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "policy", Usage: "key policy `FILE` to test (default: the canonical policy of `kmslint generate`)"},
-			&cli.StringFlag{Name: "account", Usage: "account `ID` of the recommendations (default 111122223333)"},
-			&cli.StringFlag{Name: "region", Usage: "`REGION` of the recommendations (default us-east-1)"},
-			&cli.StringFlag{Name: "caller", Usage: "IAM role or user `ARN` that calls StartRecommendation (default role MyRecommendationRole)"},
+			&cli.StringFlag{Name: "policy", Usage: "key policy `FILE` to test, in any format lint reads (default: the canonical policy of `kmslint generate`)"},
+			&cli.StringFlag{Name: "key", Usage: "the key `RESOURCE` of a --policy file that holds several (CloudFormation logical ID or Terraform address)"},
+			&cli.StringFlag{Name: "account", Usage: "account `ID` of the recommendations (default: inferred from --policy as lint does, else 111122223333)"},
+			&cli.StringFlag{Name: "region", Usage: "`REGION` of the recommendations (default: inferred from --policy as lint does, else us-east-1)"},
+			&cli.StringFlag{Name: "caller", Usage: "IAM role or user `ARN` that calls StartRecommendation (default: inferred from --policy as lint does, else role MyRecommendationRole)"},
 			&cli.StringSliceFlag{Name: "scenario", Usage: "scenario `NAME` (repeatable) or all; default lifecycle"},
 			&cli.StringFlag{Name: "trail", Usage: "keep the CloudTrail files in S3 layout under `DIR`/<scenario>"},
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
@@ -40,14 +47,11 @@ func runSimulate(c *cli.Context, e env) error {
 	}
 	opts := scenario.Options{Account: c.String("account"), Region: c.String("region"), Caller: c.String("caller"), TrailDir: c.String("trail")}
 	if f := c.String("policy"); f != "" {
-		if _, err := readPolicy(f, e, false); err != nil {
+		if err := simulatedPolicy(c, e, f, &opts); err != nil {
 			return err
 		}
-		data, _, err := readInput(f, e)
-		if err != nil {
-			return err
-		}
-		opts.Policy = data
+	} else if c.String("key") != "" {
+		return inputErrf("--key selects a key of the --policy file: give --policy FILE")
 	}
 	names := c.StringSlice("scenario")
 	if len(names) == 0 {
@@ -80,6 +84,139 @@ func runSimulate(c *cli.Context, e env) error {
 	return nil
 }
 
+// simulatedPolicy reads --policy as lint reads a file (raw JSON,
+// CloudFormation, Terraform plan or configuration), picks its key, and
+// fills the account, region and caller the flags leave out the way lint
+// infers them.
+func simulatedPolicy(c *cli.Context, e env, file string, opts *scenario.Options) error {
+	g := globalsOf(c, e)
+	// A region must be chosen to simulate: after lint's sources, the
+	// simulator's default.
+	defaultRegion := pickOne(awsregion.Default(context.Background(), e.getenv, ""), scenario.DefaultRegion)
+	var stdin []byte
+	if file == "-" {
+		data, err := io.ReadAll(e.stdin)
+		if err != nil {
+			return inputErrf("%s: cannot read: %v", input.StdinName, err)
+		}
+		stdin = data
+	}
+	account, region := opts.Account, opts.Region
+	for {
+		doc, inf, err := inferPolicy(c, e, g, file, stdin, account, region, defaultRegion, opts.Caller)
+		if err != nil {
+			return err
+		}
+		// The account and region a template deploys to are whatever the
+		// stack is deployed in: the simulation needs actual ones, so it
+		// loads the file again with the simulator's.
+		again := false
+		if u, ok := deploy.Find(doc.Deploying, deploy.AccountParam); ok && account == "" {
+			account, again = scenario.DefaultAccount, true
+			fmt.Fprintf(e.stderr, "kmslint: simulating %s as %s (--account picks another)\n", u.As, account)
+		}
+		if u, ok := deploy.Find(doc.Deploying, deploy.RegionParam); ok && region == "" {
+			region, again = defaultRegion, true
+			fmt.Fprintf(e.stderr, "kmslint: simulating %s as %s (--region picks another)\n", u.As, region)
+		}
+		if again {
+			continue
+		}
+		opts.Account, opts.Region = inf.Account, inf.Region
+		if opts.Caller == "" {
+			caller, err := simulatedCaller(doc, inf)
+			if err != nil {
+				return err
+			}
+			opts.Caller = caller
+			if g.verbose || len(inf.Callers) > 1 {
+				fmt.Fprintf(e.stderr, "kmslint: simulating caller %s (inferred from the policy as lint does; --caller picks another)\n", caller)
+			}
+		}
+		opts.PolicyNode, opts.PolicyFile = doc.Policy, doc.File
+		opts.Policy = doc.Policy.AppendJSON(nil)
+		return nil
+	}
+}
+
+// inferPolicy loads the --policy file for the given account and region and
+// infers what they leave out as lint does.
+func inferPolicy(c *cli.Context, e env, g globals, file string, stdin []byte, account, region, defaultRegion, caller string) (*input.Document, lint.Inferred, error) {
+	files, _, errs := input.Walk([]string{file}, input.WalkOptions{
+		Env:   input.Env{AccountID: account, Region: pickOne(region, defaultRegion)},
+		Stdin: bytes.NewReader(stdin),
+	})
+	if len(errs) > 0 {
+		return nil, lint.Inferred{}, inputErr(errs[0])
+	}
+	var docs []input.Document
+	for _, f := range files {
+		docs = append(docs, f.Documents...)
+		if g.verbose {
+			printNotes(e, f.Path, f.Notes)
+		}
+	}
+	doc, err := pickKey(file, docs, c.String("key"))
+	if err != nil {
+		return nil, lint.Inferred{}, err
+	}
+	if len(doc.Placeholders) > 0 {
+		return nil, lint.Inferred{}, inputErrf("%s: %s uses values known only when it is deployed (%s): simulate needs the policy as KMS will see it",
+			doc.File, keyName(doc), strings.Join(doc.Placeholders, ", "))
+	}
+	env := lint.Env{Account: account, Region: region, DefaultRegion: defaultRegion}
+	if caller != "" {
+		env.Callers = []string{caller}
+	}
+	inf, err := lint.Infer(doc, env)
+	if err != nil {
+		return nil, lint.Inferred{}, inputErr(err)
+	}
+	return doc, inf, nil
+}
+
+// pickKey is the one key of a --policy file, or the one --key names.
+func pickKey(file string, docs []input.Document, key string) (*input.Document, error) {
+	var names []string
+	for i := range docs {
+		if key != "" && docs[i].Resource == key {
+			return &docs[i], nil
+		}
+		names = append(names, keyName(&docs[i]))
+	}
+	switch {
+	case key != "" && len(docs) > 0:
+		return nil, inputErrf("%s: no key %q; its keys are %s", file, key, strings.Join(names, ", "))
+	case len(docs) == 0:
+		return nil, inputErrf("%s: no key policy to simulate (kmslint -v simulate says why)", file)
+	case len(docs) > 1:
+		return nil, inputErrf("%s holds %d key policies (%s): pick one with --key", file, len(docs), strings.Join(names, ", "))
+	}
+	return &docs[0], nil
+}
+
+func keyName(d *input.Document) string {
+	if d.Resource != "" {
+		return d.Resource
+	}
+	return d.File
+}
+
+// simulatedCaller is the first inferred caller that is an IAM role or user
+// of the recommendations' account: the simulator plays one caller.
+func simulatedCaller(doc *input.Document, inf lint.Inferred) (string, error) {
+	for _, c := range inf.Callers {
+		p, err := authz.ParsePrincipal(c)
+		if err == nil && (p.Kind == authz.IAMRole || p.Kind == authz.IAMUser) && p.Account == inf.Account {
+			return c, nil
+		}
+	}
+	if len(inf.Callers) > 0 {
+		return "", inputErrf("%s: no caller of account %s found (the policy names %s): pass --caller ARN", doc.File, inf.Account, strings.Join(inf.Callers, ", "))
+	}
+	return "", inputErrf("%s: no caller found (no IAM role or user is allowed kms:DescribeKey, kms:GenerateDataKey or kms:Decrypt by name): pass --caller ARN", doc.File)
+}
+
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {
@@ -90,10 +227,10 @@ func contains(xs []string, x string) bool {
 }
 
 func fixHint(s *scenario.Result) string {
-	if s.Statement == "" {
+	if s.Fix == "" {
 		return ""
 	}
-	return " (fix statement " + s.Statement + ")"
+	return "; fix: " + s.Fix
 }
 
 // writeTimeline prints each scenario as a readable timeline: step,
@@ -135,7 +272,10 @@ func writeTimeline(w io.Writer, rep *scenario.Report, g globals) {
 			}
 		}
 		if !s.Met {
-			fmt.Fprintf(w, "  missed: %s%s\n", s.Missed, fixHint(s))
+			fmt.Fprintf(w, "  missed: %s\n", s.Missed)
+			if s.Fix != "" {
+				fmt.Fprintf(w, "  fix: %s\n", s.Fix)
+			}
 		}
 		for _, f := range s.Findings {
 			fmt.Fprintf(w, "  audit %s %s: %s\n", f.Severity, f.Rule, f.Message)

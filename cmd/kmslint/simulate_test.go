@@ -16,6 +16,35 @@ func TestSimulateCLI(t *testing.T) {
   "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*",
   "Condition": {"StringLike": {"kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn": "arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/*"}}}]}`
 	policy := writeFile(t, "no-service.json", noService)
+	// The user's own Sids, in a template of another account, without
+	// --account/--region/--caller: inferred as lint infers them.
+	template := writeFile(t, "key.yaml", `Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: Root
+            Effect: Allow
+            Principal: {AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+            Action: kms:*
+            Resource: "*"
+          - Sid: App
+            Effect: Allow
+            Principal: {AWS: !Sub "arn:aws:iam::${AWS::AccountId}:role/AppRole"}
+            Action: [kms:DescribeKey, kms:GenerateDataKey, kms:Decrypt]
+            Resource: "*"
+          - Sid: AllowAgentCore
+            Effect: Allow
+            Principal: {Service: bedrock-agentcore.amazonaws.com}
+            Action: [kms:GenerateDataKey, kms:Decrypt]
+            Resource: "*"
+            Condition:
+              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}
+  Second:
+    Type: AWS::KMS::Key
+`)
 	trailDir := t.TempDir()
 	for _, tc := range []struct {
 		name     string
@@ -25,7 +54,11 @@ func TestSimulateCLI(t *testing.T) {
 	}{
 		{"default lifecycle", []string{"simulate"}, 0, []string{"scenario lifecycle: MET", "kms:DescribeKey", "1 of 1 scenario(s) met"}},
 		{"all, json, trail", []string{"simulate", "--scenario", "all", "--format", "json", "--trail", trailDir}, 0, []string{`"summary": {`, `"met": 8`}},
-		{"no service statement", []string{"simulate", "--policy", policy}, 1, []string{"MISSED", "fix statement AllowServicePrincipalAccess"}},
+		{"no service statement", []string{"simulate", "--policy", policy}, 1, []string{"MISSED", `fix: no statement allows service:bedrock-agentcore.amazonaws.com kms:Decrypt: add this statement: {"Sid":"AllowServicePrincipalAccess"`}},
+		{"template with two keys", []string{"simulate", "--policy", template}, 2, nil},
+		{"template key", []string{"simulate", "--policy", template, "--key", "Key", "--scenario", "lifecycle", "--scenario", "service-denied"}, 1,
+			[]string{"as arn:aws:sts::111122223333:assumed-role/AppRole/", "fix: statement AllowAgentCore (" + template + ":18) allows service:bedrock-agentcore.amazonaws.com"}},
+		{"unknown key", []string{"simulate", "--policy", template, "--key", "Nope"}, 2, nil},
 		{"unknown scenario", []string{"simulate", "--scenario", "nope"}, 2, nil},
 		{"bad format", []string{"simulate", "--format", "xml"}, 2, nil},
 		{"missing policy file", []string{"simulate", "--policy", filepath.Join(t.TempDir(), "none.json")}, 2, nil},
@@ -43,6 +76,9 @@ func TestSimulateCLI(t *testing.T) {
 			}
 			if code == 2 && (strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "kmslint: error: ")) {
 				t.Errorf("stderr is not one error line: %q", stderr)
+			}
+			if strings.Contains(stdout+stderr, "AllowServicePrincipalAccess") && strings.Contains(strings.Join(tc.args, " "), "key.yaml") {
+				t.Errorf("a hint names a statement the template lacks:\n%s%s", stdout, stderr)
 			}
 			if strings.Contains(strings.Join(tc.args, " "), "--format json") {
 				var rep struct {

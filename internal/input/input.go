@@ -1,17 +1,22 @@
 // Package input turns a file given to `kmslint lint` into the key policies
 // it holds: a raw key policy (JSON), a CloudFormation template (JSON or YAML,
-// CDK synth output included) or Terraform's JSON plan or state. Every policy
-// is a policy.Node tree whose positions point into that file, at the real
-// place of each element, so findings can be reported there.
+// CDK synth output included), Terraform's JSON plan or state, or Terraform
+// configuration (.tf). Every policy is a policy.Node tree whose positions
+// point into the file it is written in, at the real place of each element,
+// so findings can be reported there.
 package input
 
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/kmslint/kmslint/internal/input/cfn"
+	"github.com/kmslint/kmslint/internal/input/deploy"
 	"github.com/kmslint/kmslint/internal/input/source"
+	"github.com/kmslint/kmslint/internal/input/tfhcl"
 	"github.com/kmslint/kmslint/internal/input/tfplan"
 	"github.com/kmslint/kmslint/internal/policy"
 )
@@ -24,19 +29,24 @@ const (
 	FormatPolicy         Format = "policy"
 	FormatCloudFormation Format = "cloudformation"
 	FormatTerraform      Format = "terraform"
+	// FormatTerraformHCL is Terraform configuration in HCL (.tf).
+	FormatTerraformHCL Format = "terraform-hcl"
 )
 
 // Note is a remark about a position of the file.
 type Note = source.Note
 
 // Env supplies the values of CloudFormation pseudo parameters and template
-// parameters. An empty AccountID or Region leaves ${AWS::AccountId} or
-// ${AWS::Region} unresolved, reported in Document.Unresolved and
-// Document.NeedsPseudo.
+// parameters. An empty AccountID or Region makes ${AWS::AccountId} or
+// ${AWS::Region} (and Terraform's aws_caller_identity and aws_region) the
+// placeholders of package deploy, listed in Document.Deploying.
 type Env = cfn.Env
 
 // Document is one key policy found in a file.
 type Document struct {
+	// File is the file the policy is written in: the file given, or for
+	// Terraform configuration a sibling .tf file or the JSON file of
+	// file() when the policy is written there.
 	File   string
 	Format Format
 	// Resource names the key: the CloudFormation logical ID or the
@@ -56,10 +66,11 @@ type Document struct {
 	// Notes are other remarks: a default key policy applied, a condition
 	// that could not be evaluated.
 	Notes []Note
-	// NeedsPseudo lists the pseudo parameters (AWS::AccountId, AWS::Region)
-	// the policy uses and Env did not give. Loading again with them set
-	// resolves them.
-	NeedsPseudo []string
+	// Deploying lists the deploying account, region and partition the
+	// policy uses and Env did not give: the policy holds the placeholders of
+	// package deploy there, which stand for the key's own account, region
+	// and partition.
+	Deploying []deploy.Use
 }
 
 // File is what a file holds.
@@ -88,7 +99,7 @@ func (e *Error) Error() string {
 }
 
 // notAKind is the message for a well-formed file of another kind.
-const notAKind = "not a key policy, CloudFormation template or Terraform plan"
+const notAKind = "not a key policy, CloudFormation template, Terraform plan or Terraform configuration"
 
 // parsed is a file read as JSON or YAML.
 type parsed struct {
@@ -168,13 +179,30 @@ func Detect(data []byte) Format {
 }
 
 // Load reads the key policies of one file. The error is a
-// *policy.SyntaxError for a file that is not JSON/YAML (or for a policy
+// *policy.SyntaxError for a file that is not JSON/YAML/HCL (or for a policy
 // string inside it that is not JSON), or an *Error for a file of none of the
-// three kinds; both print as FILE:LINE:COL: message.
+// kinds; both print as FILE:LINE:COL: message.
 func Load(file string, data []byte, env Env) (*File, error) {
+	f, _, err := load(file, data, env)
+	return f, err
+}
+
+// load is Load, also telling the kind of the file when it fails to load
+// (FormatUnknown when the kind cannot be told).
+func load(file string, data []byte, env Env) (*File, Format, error) {
+	if isHCLName(file) {
+		f, err := loadHCL(file, data, env, file != StdinName)
+		return f, FormatTerraformHCL, err
+	}
 	p, err := parse(file, data)
+	if (err != nil || p.format == FormatUnknown) && looksLikeHCL(data) {
+		// Standard input or a file without the .tf name: Terraform
+		// configuration is not JSON, and YAML only by accident.
+		f, herr := loadHCL(file, data, env, false)
+		return f, FormatTerraformHCL, herr
+	}
 	if err != nil {
-		return nil, err
+		return nil, FormatUnknown, err
 	}
 	out := &File{Path: file, Format: p.format}
 	switch p.format {
@@ -183,18 +211,19 @@ func Load(file string, data []byte, env Env) (*File, error) {
 	case FormatCloudFormation:
 		keys, notes, err := cfn.Keys(&cfn.Template{File: file, Text: source.NewText(data, p.yaml), Root: p.root, YAML: p.yaml}, env)
 		if err != nil {
-			return nil, err
+			return nil, p.format, err
 		}
 		out.Notes = notes
 		for _, k := range keys {
 			d := newDocument(file, FormatCloudFormation, k.Resource, k.Policy)
-			d.Unresolved, d.Placeholders, d.Notes, d.NeedsPseudo = k.Unresolved, k.Placeholders, k.Notes, k.NeedsPseudo
+			d.Unresolved, d.Placeholders, d.Notes, d.Deploying = k.Unresolved, k.Placeholders, k.Notes, k.Deploying
 			out.Documents = append(out.Documents, d)
 		}
+		out.noteDeploying()
 	case FormatTerraform:
 		keys, notes, err := tfplan.Keys(file, source.NewText(data, false), p.root)
 		if err != nil {
-			return nil, err
+			return nil, p.format, err
 		}
 		out.Notes = notes
 		for _, k := range keys {
@@ -212,9 +241,57 @@ func Load(file string, data []byte, env Env) (*File, error) {
 		if p.root != nil {
 			pos = p.root.Pos
 		}
-		return nil, &Error{File: file, Pos: pos, Msg: msg}
+		return nil, FormatUnknown, &Error{File: file, Pos: pos, Msg: msg}
 	}
+	return out, p.format, nil
+}
+
+// isHCLName tells Terraform configuration by its name.
+func isHCLName(file string) bool {
+	return strings.HasSuffix(strings.ToLower(file), ".tf")
+}
+
+// hclBlock is a line that opens a Terraform block.
+var hclBlock = regexp.MustCompile(`(?m)^\s*(?:(?:resource|data)\s+"[^"\n]*"\s+"[^"\n]*"|(?:variable|module|provider|output)\s+"[^"\n]*"|locals|terraform)\s*\{`)
+
+// looksLikeHCL: a line opens a Terraform block.
+func looksLikeHCL(data []byte) bool {
+	return hclBlock.Match(data)
+}
+
+// loadHCL reads Terraform configuration; module reads the sibling files of
+// its directory too.
+func loadHCL(file string, data []byte, env Env, module bool) (*File, error) {
+	keys, notes, err := tfhcl.Keys(file, data, tfhcl.Env{AccountID: env.AccountID, Region: env.Region, Partition: env.Partition, Module: module})
+	if err != nil {
+		return nil, err
+	}
+	out := &File{Path: file, Format: FormatTerraformHCL, Notes: notes}
+	for _, k := range keys {
+		d := newDocument(k.File, FormatTerraformHCL, k.Address, k.Policy)
+		d.Unresolved, d.Placeholders, d.Notes, d.Deploying = k.Unresolved, k.Placeholders, k.Notes, k.Deploying
+		out.Documents = append(out.Documents, d)
+	}
+	out.noteDeploying()
 	return out, nil
+}
+
+// noteDeploying adds the file's one note on the deploying placeholders its
+// documents use, at the first document.
+func (f *File) noteDeploying() {
+	var uses deploy.Uses
+	for _, d := range f.Documents {
+		for _, u := range d.Deploying {
+			uses.Add(u.Param, u.As)
+		}
+	}
+	if note := deploy.Note(uses.List()); note != "" {
+		n := Note{Pos: f.Documents[0].Policy.Pos, Message: note}
+		if d := f.Documents[0]; d.File != f.Path {
+			n.File = d.File
+		}
+		f.Notes = append(f.Notes, n)
+	}
 }
 
 func newDocument(file string, f Format, resource string, root *policy.Node) Document {

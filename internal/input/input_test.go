@@ -45,7 +45,7 @@ type docWant struct {
 	statements []policy.Pos // position of each statement object
 	values     []valueWant
 	unresolved []policy.Pos
-	needs      []string
+	deploying  []string // spellings, in the order of deploy.Uses.List
 }
 
 func TestLoadFixtures(t *testing.T) {
@@ -84,18 +84,24 @@ func TestLoadFixtures(t *testing.T) {
 			},
 		},
 		{
-			// Without account and region: placeholders, notes inside the
-			// block scalar at each ${...}, and the pseudo parameters needed.
+			// Without account and region: the deploying placeholders, the
+			// same in every place; a condition on the region cannot be
+			// decided. One note for the file.
 			file: "cfn/recommendation.yaml", format: FormatCloudFormation,
 			docs: []docWant{
 				{resource: "RecommendationKey", statements: []policy.Pos{pos(35, 13), pos(42, 13)},
-					values:     []valueWant{{"Statement/0/Principal/AWS", "arn:aws:iam::${AWS::AccountId}:role/MyRecommendationRole", pos(38, 36)}},
-					unresolved: []policy.Pos{pos(38, 64), pos(49, 56), pos(50, 87), pos(50, 102)},
-					needs:      []string{"AWS::AccountId", "AWS::Region"}},
+					values: []valueWant{
+						{"Statement/0/Principal/AWS", "arn:aws:iam::000000000000:role/MyRecommendationRole", pos(38, 36)},
+						{"Statement/1/Condition/StringEquals/aws:SourceAccount", "000000000000", pos(49, 55)},
+						{"Statement/1/Condition/ArnLike/aws:SourceArn", "arn:aws:bedrock-agentcore:deploying-region-1:000000000000:recommendation/*", pos(50, 46)},
+					},
+					deploying: []string{"${AWS::AccountId}", "${AWS::Region}", "${AWS::Partition}"}},
 				{resource: "SecondKey", statements: []policy.Pos{pos(61, 13), pos(72, 15), pos(78, 13), pos(85, 13)},
-					unresolved: []policy.Pos{pos(64, 20), pos(69, 80), pos(69, 80), pos(81, 45), pos(84, 24), pos(84, 77), pos(87, 30)},
-					needs:      []string{"AWS::AccountId", "AWS::Region"}},
+					values:     []valueWant{{"Statement/0/Principal/AWS", "arn:aws:iam::000000000000:role/MyRecommendationRole", pos(64, 20)}},
+					unresolved: []policy.Pos{pos(84, 24), pos(87, 30)},
+					deploying:  []string{"${AWS::AccountId}", "${AWS::Region}", "${AWS::Partition}"}},
 			},
+			notes: []policy.Pos{pos(32, 9)},
 		},
 		{
 			// JSON template: parameter default, Fn::If false and true by
@@ -219,8 +225,12 @@ func checkDocument(t *testing.T, data []byte, d Document, w docWant) {
 	if !reflect.DeepEqual(unresolved, w.unresolved) {
 		t.Errorf("%s: unresolved %v, want at %v", w.resource, d.Unresolved, w.unresolved)
 	}
-	if !reflect.DeepEqual(d.NeedsPseudo, w.needs) && len(d.NeedsPseudo)+len(w.needs) > 0 {
-		t.Errorf("%s: needs %v, want %v", w.resource, d.NeedsPseudo, w.needs)
+	var deploying []string
+	for _, u := range d.Deploying {
+		deploying = append(deploying, u.As)
+	}
+	if !reflect.DeepEqual(deploying, w.deploying) {
+		t.Errorf("%s: deploying %v, want %v", w.resource, deploying, w.deploying)
 	}
 	checkPositionsInFile(t, data, d.Policy)
 }
@@ -299,11 +309,11 @@ func TestLoadErrors(t *testing.T) {
 		{"YAML syntax", "Resources:\n  K:\n    Type: x\n   Props: 1\n", "f:4:4: invalid YAML: value is not allowed in this context", true},
 		{"binary", "\x00\x01\x02\xff", "f:1:1: binary file (byte 0x00), not JSON or YAML text", true},
 		{"binary after text", "ELF\nab\x7fc", "f:2:3: binary file (byte 0x7f), not JSON or YAML text", true},
-		{"YAML policy", "Statement:\n  - Effect: Allow\n", "f:1:1: not a key policy, CloudFormation template or Terraform plan (a key policy must be JSON)", false},
-		{"other JSON", "\n  {\"name\": \"x\"}", "f:2:3: not a key policy, CloudFormation template or Terraform plan", false},
-		{"JSON array", "[1, 2]", "f:1:1: not a key policy, CloudFormation template or Terraform plan", false},
-		{"prose", "# Keys\n\nSome text.\n", "f:3:1: not a key policy, CloudFormation template or Terraform plan", false},
-		{"empty", "", "f:1:1: empty file: not a key policy, CloudFormation template or Terraform plan", false},
+		{"YAML policy", "Statement:\n  - Effect: Allow\n", "f:1:1: " + notAKind + " (a key policy must be JSON)", false},
+		{"other JSON", "\n  {\"name\": \"x\"}", "f:2:3: " + notAKind, false},
+		{"JSON array", "[1, 2]", "f:1:1: " + notAKind, false},
+		{"prose", "# Keys\n\nSome text.\n", "f:3:1: " + notAKind, false},
+		{"empty", "", "f:1:1: empty file: " + notAKind, false},
 		{"KeyPolicy string not JSON", `{"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": "{\"Statement\": [}"}}}}`,
 			"f:1:93: KeyPolicy of K is not valid JSON: invalid character '}' looking for beginning of value", true},
 		{"Terraform policy not JSON", `{"format_version": "1.0", "values": {"root_module": {"resources": [{"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "values": {"policy": "{x"}}]}}}`,
@@ -352,9 +362,9 @@ func TestDetect(t *testing.T) {
 func TestWalk(t *testing.T) {
 	dir := filepath.Join("testdata", "walk")
 	in := func(p ...string) string { return filepath.Join(append([]string{dir}, p...)...) }
-	files, skipped, err := Walk([]string{in("keys", "policy.json"), dir}, WalkOptions{Env: account})
-	if err != nil {
-		t.Fatal(err)
+	files, skipped, errs := Walk([]string{in("keys", "policy.json"), dir}, WalkOptions{Env: account})
+	if len(errs) != 0 {
+		t.Fatal(errs)
 	}
 	var got []string
 	for _, f := range files {
@@ -371,8 +381,8 @@ func TestWalk(t *testing.T) {
 	wantSkipped := []Skipped{
 		{in(".hidden"), "directory not searched"},
 		{in("broken.json"), "3:24: invalid character '}' looking for beginning of object key string"},
-		{in("notes.md"), "not a .json, .yaml, .yml or .template file"},
-		{in("package.json"), "1:1: not a key policy, CloudFormation template or Terraform plan"},
+		{in("notes.md"), "not a .json, .yaml, .yml, .template or .tf file"},
+		{in("package.json"), "1:1: " + notAKind},
 	}
 	if !reflect.DeepEqual(skipped, wantSkipped) {
 		t.Errorf("skipped\n got %q\nwant %q", skipped, wantSkipped)
@@ -388,21 +398,31 @@ func TestWalkExplicitPaths(t *testing.T) {
 		want  string // error, or the loaded paths
 	}{
 		{"broken file named", []string{"testdata/walk/broken.json"}, "", "testdata/walk/broken.json:3:24: invalid character '}' looking for beginning of object key string"},
-		{"other kind named", []string{"testdata/walk/notes.md"}, "", "testdata/walk/notes.md:3:1: not a key policy, CloudFormation template or Terraform plan"},
+		{"other kind named", []string{"testdata/walk/notes.md"}, "", "testdata/walk/notes.md:3:1: " + notAKind},
 		{"missing", []string{"testdata/nope.json"}, "", "testdata/nope.json: cannot read: no such file or directory"},
 		{"stdin", []string{"-", "-"}, policyJSON, StdinName},
-		{"stdin not a policy", []string{"-"}, "{}", StdinName + ":1:1: not a key policy, CloudFormation template or Terraform plan"},
+		{"stdin not a policy", []string{"-"}, "{}", StdinName + ":1:1: " + notAKind},
+		{"stdin Terraform", []string{"-"}, "resource \"aws_kms_key\" \"k\" {\n  policy = jsonencode({Statement = []})\n}\n", StdinName},
+		// The walk goes on past an input error.
+		{"errors and files", []string{"testdata/nope.json", "testdata/walk/keys", "testdata/walk/notes.md"}, "",
+			"testdata/nope.json: cannot read: no such file or directory; testdata/walk/notes.md:3:1: " + notAKind +
+				"; testdata/walk/keys/policy.json testdata/walk/keys/template.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			files, _, err := Walk(tt.paths, WalkOptions{Stdin: strings.NewReader(tt.stdin)})
-			got := ""
-			if err != nil {
-				got = err.Error()
+			files, _, errs := Walk(tt.paths, WalkOptions{Stdin: strings.NewReader(tt.stdin)})
+			var parts []string
+			for _, err := range errs {
+				parts = append(parts, err.Error())
 			}
+			var paths []string
 			for _, f := range files {
-				got += f.Path
+				paths = append(paths, f.Path)
 			}
+			if len(paths) > 0 {
+				parts = append(parts, strings.Join(paths, " "))
+			}
+			got := strings.Join(parts, "; ")
 			if got != tt.want {
 				t.Errorf("Walk(%q) = %q, want %q", tt.paths, got, tt.want)
 			}

@@ -1,6 +1,7 @@
 package input
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -27,19 +28,24 @@ type WalkOptions struct {
 
 // Walk loads the files named by paths, in order: a file, "-" for Stdin, or a
 // directory, walked recursively in lexical order. In a directory only files
-// named *.json, *.yaml, *.yml or *.template are read, and hidden directories
-// and node_modules are not entered; a file there that is not JSON/YAML or is
-// of none of the kinds kmslint reads is skipped and listed with the reason.
-// A path named explicitly must load: its error is returned. A file reached
-// twice is loaded once.
-func Walk(paths []string, opts WalkOptions) ([]*File, []Skipped, error) {
+// named *.json, *.yaml, *.yml, *.template or *.tf are read, and hidden
+// directories and node_modules are not entered; a file there whose kind
+// cannot be told (not JSON/YAML, or none of the kinds kmslint reads) is
+// skipped and listed with the reason.
+//
+// Input errors do not stop the walk: a path named explicitly that does not
+// load, and a file in a directory that cannot be read or is of a kind
+// kmslint reads but does not load (a template whose KeyPolicy is not JSON,
+// a .tf file that does not parse), is an error of its own, returned in
+// walk order beside the files that loaded. Each error is an *Error or a
+// *policy.SyntaxError and names its file. A file reached twice is loaded
+// once.
+func Walk(paths []string, opts WalkOptions) ([]*File, []Skipped, []error) {
 	w := walker{opts: opts, seen: map[string]bool{}}
 	for _, p := range paths {
-		if err := w.path(p); err != nil {
-			return nil, nil, err
-		}
+		w.path(p)
 	}
-	return w.files, w.skipped, nil
+	return w.files, w.skipped, w.errs
 }
 
 type walker struct {
@@ -47,49 +53,57 @@ type walker struct {
 	seen    map[string]bool
 	files   []*File
 	skipped []Skipped
+	errs    []error
 }
 
-func (w *walker) path(p string) error {
+func (w *walker) fail(err error) { w.errs = append(w.errs, err) }
+
+func (w *walker) path(p string) {
 	if p == "-" {
 		if w.seen[StdinName] {
-			return nil
+			return
 		}
 		w.seen[StdinName] = true
 		if w.opts.Stdin == nil {
-			return &Error{File: StdinName, Msg: "no standard input to read"}
+			w.fail(&Error{File: StdinName, Msg: "no standard input to read"})
+			return
 		}
 		data, err := io.ReadAll(w.opts.Stdin)
 		if err != nil {
-			return &Error{File: StdinName, Msg: "cannot read: " + err.Error()}
+			w.fail(&Error{File: StdinName, Msg: "cannot read: " + err.Error()})
+			return
 		}
-		return w.load(StdinName, data)
+		w.load(StdinName, data)
+		return
 	}
 	info, err := os.Stat(p)
 	if err != nil {
-		return &Error{File: p, Msg: "cannot read: " + pathErr(err)}
+		w.fail(&Error{File: p, Msg: "cannot read: " + pathErr(err)})
+		return
 	}
 	if !info.IsDir() {
 		if w.once(p) {
-			return nil
+			return
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return &Error{File: p, Msg: "cannot read: " + pathErr(err)}
+			w.fail(&Error{File: p, Msg: "cannot read: " + pathErr(err)})
+			return
 		}
-		return w.load(p, data)
+		w.load(p, data)
+		return
 	}
-	return filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if path == p {
-			if err != nil {
-				return &Error{File: p, Msg: "cannot read: " + pathErr(err)}
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			// A directory or file that cannot be read may hold keys: an
+			// input error, not a skip.
+			w.fail(&Error{File: path, Msg: "cannot read: " + pathErr(err)})
+			if d != nil && d.IsDir() && path != p {
+				return fs.SkipDir
 			}
 			return nil
 		}
-		if err != nil {
-			w.skip(path, "cannot read: "+pathErr(err))
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
+		if path == p {
 			return nil
 		}
 		name := d.Name()
@@ -101,7 +115,7 @@ func (w *walker) path(p string) error {
 			return nil
 		}
 		if !candidate(name) {
-			w.skip(path, "not a .json, .yaml, .yml or .template file")
+			w.skip(path, "not a .json, .yaml, .yml, .template or .tf file")
 			return nil
 		}
 		if !d.Type().IsRegular() {
@@ -117,27 +131,33 @@ func (w *walker) path(p string) error {
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			w.skip(path, "cannot read: "+pathErr(err))
+			w.fail(&Error{File: path, Msg: "cannot read: " + pathErr(err)})
 			return nil
 		}
-		f, err := Load(path, data, w.opts.Env)
-		if err != nil {
+		f, format, err := load(path, data, w.opts.Env)
+		switch {
+		case err == nil:
+			w.files = append(w.files, f)
+		case format == FormatUnknown && !mentionsKey(data):
 			// The error names the file already: keep its position and message.
 			w.skip(path, strings.TrimSpace(strings.TrimPrefix(err.Error(), path+":")))
-			return nil
+		default:
+			w.fail(err)
 		}
-		w.files = append(w.files, f)
 		return nil
 	})
+	if err != nil {
+		w.fail(&Error{File: p, Msg: "cannot read: " + pathErr(err)})
+	}
 }
 
-func (w *walker) load(name string, data []byte) error {
-	f, err := Load(name, data, w.opts.Env)
+func (w *walker) load(name string, data []byte) {
+	f, _, err := load(name, data, w.opts.Env)
 	if err != nil {
-		return err
+		w.fail(err)
+		return
 	}
 	w.files = append(w.files, f)
-	return nil
 }
 
 func (w *walker) skip(path, reason string) {
@@ -159,10 +179,17 @@ func (w *walker) once(path string) bool {
 
 func candidate(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".json", ".yaml", ".yml", ".template":
+	case ".json", ".yaml", ".yml", ".template", ".tf":
 		return true
 	}
 	return false
+}
+
+// mentionsKey tells a broken file that declares a KMS key (a template
+// with a syntax error: an input error) from a broken file of another tool
+// in the same directory (tsconfig.json with comments: skipped).
+func mentionsKey(data []byte) bool {
+	return bytes.Contains(data, []byte("AWS::KMS::Key")) || bytes.Contains(data, []byte("AWS::KMS::ReplicaKey"))
 }
 
 // pathErr drops the operation and path that *fs.PathError repeats.

@@ -1,12 +1,15 @@
 package lint
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/kmslint/kmslint/internal/agentcore"
 	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/input/deploy"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -22,12 +25,81 @@ type inferred struct {
 	warning string
 }
 
+// Inferred is the environment of one document as lint sees it: the flags'
+// values, and what they leave out inferred from the policy.
+type Inferred struct {
+	Account, Region string
+	Callers         []string
+	// CallersInferred: Callers come from the policy, not from Env.
+	CallersInferred bool
+	// Warning is a remark such as "no caller found", or "".
+	Warning string
+}
+
+// Infer fills what env does not give for doc the way Lint does, for
+// commands that act on a policy as lint would (simulate). The error is an
+// *input.Error at the policy.
+func Infer(doc *input.Document, env Env) (Inferred, error) {
+	pol := policy.Build(doc.Policy, policy.BuildOptions{Unresolved: unresolved(doc.Placeholders)})
+	inf, err := inferEnv(doc, pol, env, true)
+	return Inferred{Account: inf.account, Region: inf.region, Callers: inf.callers,
+		CallersInferred: inf.callersInferred, Warning: inf.warning}, err
+}
+
+// inferEnv fills what env does not give. Inference failure is an error
+// only when need is set; otherwise the value stays empty.
+func inferEnv(doc *input.Document, pol *policy.Policy, env Env, need bool) (inferred, error) {
+	inf := inferred{account: env.Account, region: env.Region, callers: env.Callers}
+	wrap := func(err error) error {
+		msg := err.Error()
+		if doc.Resource != "" {
+			msg = doc.Resource + ": " + msg
+		}
+		return &input.Error{File: doc.File, Pos: doc.Policy.Pos, Msg: msg}
+	}
+	if inf.account == "" {
+		a, err := inferAccount(pol, doc.Deploying)
+		if errors.Is(err, errNotNamed) && deploys(doc) {
+			// A template's key is created in the account it is deployed
+			// to, whether or not its policy says so.
+			a, err = deploy.Account, nil
+			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.AccountParam, As: spelling(doc, deploy.AccountParam)})
+		}
+		if err != nil && need {
+			return inf, wrap(err)
+		}
+		inf.account = a
+	}
+	if inf.region == "" {
+		r, err := inferRegion(pol, env.DefaultRegion, doc.Deploying)
+		if errors.Is(err, errNotNamed) && deploys(doc) {
+			r, err = deploy.Region, nil
+			doc.Deploying = append(doc.Deploying, deploy.Use{Param: deploy.RegionParam, As: spelling(doc, deploy.RegionParam)})
+		}
+		if err != nil && need {
+			return inf, wrap(err)
+		}
+		inf.region = r
+	}
+	if env.Callers == nil {
+		inf.callers, inf.callersInferred = inferCallers(pol), true
+		if len(inf.callers) == 0 && need {
+			// Without a caller the caller rules would pass silently.
+			inf.warning = "no caller of StartRecommendation found (no IAM role or user is allowed kms:DescribeKey, kms:GenerateDataKey or kms:Decrypt by name), so ACR001-ACR004, ACR008 and ACR012 checked nobody: pass --caller ARN"
+		}
+	}
+	inf.otherAccounts, inf.otherRegions = namedElsewhere(pol, inf.account, inf.region)
+	return inf, nil
+}
+
 // inferAccount finds the account of the recommendations in a policy.
 // Recommendation ARNs and aws:SourceAccount name it most directly; principals
 // and other ARNs only when those are silent, because a key policy often names
 // a second account's auditor or admin role but its recommendations live in
-// one account.
-func inferAccount(p *policy.Policy) (string, error) {
+// one account. A template's deploying account (deploy.Account, used as
+// spelt in the file) is the key's own: it wins unless a recommendation ARN or
+// aws:SourceAccount names another account.
+func inferAccount(p *policy.Policy, deploying []deploy.Use) (string, error) {
 	strong, weak := map[string]bool{}, map[string]bool{}
 	addARN := func(set map[string]bool, s string) {
 		parts := strings.SplitN(s, ":", 6)
@@ -66,6 +138,13 @@ func inferAccount(p *policy.Policy) (string, error) {
 			}
 		}
 	}
+	if u, ok := deploy.Find(deploying, deploy.AccountParam); ok {
+		delete(strong, deploy.Account)
+		if len(strong) == 0 {
+			return deploy.Account, nil
+		}
+		return "", fmt.Errorf("the policy names the account the template deploys to (%s) and also %s: give the recommendations' account with --account", u.As, strings.Join(keys(strong), ", "))
+	}
 	for _, set := range []map[string]bool{strong, weak} {
 		switch len(set) {
 		case 0:
@@ -78,12 +157,46 @@ func inferAccount(p *policy.Policy) (string, error) {
 			return "", fmt.Errorf("the policy names several accounts (%s): give the recommendations' account with --account", strings.Join(keys(set), ", "))
 		}
 	}
-	return "", fmt.Errorf("no account found in the policy's ARNs or conditions: give the recommendations' account with --account")
+	return "", fmt.Errorf("no account found in the policy's ARNs or conditions: give the recommendations' account with --account%w", errNotNamed)
+}
+
+// errNotNamed marks an inference that found nothing (rather than too
+// much); it prints as nothing.
+var errNotNamed = notNamed{}
+
+type notNamed struct{}
+
+func (notNamed) Error() string { return "" }
+
+// spelling is how messages name the deploying account or region of a
+// template that does not name it: as CloudFormation's pseudo parameter,
+// which a fix can use as it is in Fn::Sub.
+func spelling(doc *input.Document, p deploy.Param) string {
+	switch {
+	case doc.Format == input.FormatCloudFormation && p == deploy.AccountParam:
+		return "${AWS::AccountId}"
+	case doc.Format == input.FormatCloudFormation:
+		return "${AWS::Region}"
+	case p == deploy.AccountParam:
+		return "<deploying account>"
+	}
+	return "<deploying region>"
+}
+
+// deploys tells the documents of a template (CloudFormation, Terraform),
+// whose key is created in the account and region it is deployed to.
+func deploys(doc *input.Document) bool {
+	switch doc.Format {
+	case input.FormatCloudFormation, input.FormatTerraform, input.FormatTerraformHCL:
+		return true
+	}
+	return false
 }
 
 // inferRegion reads the region from recommendation ARN patterns and
-// kms:ViaService values (service.REGION.amazonaws.com).
-func inferRegion(p *policy.Policy, fallback string) (string, error) {
+// kms:ViaService values (service.REGION.amazonaws.com). A template's
+// deploying region is the key's own, unless those name another.
+func inferRegion(p *policy.Policy, fallback string, deploying []deploy.Use) (string, error) {
 	set := map[string]bool{}
 	for _, st := range p.Statements {
 		for _, c := range st.Conditions {
@@ -103,6 +216,13 @@ func inferRegion(p *policy.Policy, fallback string) (string, error) {
 			}
 		}
 	}
+	if u, ok := deploy.Find(deploying, deploy.RegionParam); ok {
+		delete(set, deploy.Region)
+		if len(set) == 0 {
+			return deploy.Region, nil
+		}
+		return "", fmt.Errorf("the policy names the region the template deploys to (%s) and also %s: give the recommendations' region with --region", u.As, strings.Join(keys(set), ", "))
+	}
 	switch len(set) {
 	case 1:
 		for r := range set {
@@ -112,7 +232,7 @@ func inferRegion(p *policy.Policy, fallback string) (string, error) {
 		if fallback != "" {
 			return fallback, nil
 		}
-		return "", fmt.Errorf("no region found in the policy's recommendation ARNs or kms:ViaService values and AWS_REGION is not set: give the recommendations' region with --region")
+		return "", fmt.Errorf("no region found in the policy's recommendation ARNs or kms:ViaService values, nor in AWS_REGION, AWS_DEFAULT_REGION or the AWS config file: give the recommendations' region with --region%w", errNotNamed)
 	}
 	return "", fmt.Errorf("the policy names several regions (%s): give the recommendations' region with --region", strings.Join(keys(set), ", "))
 }

@@ -47,7 +47,7 @@ func TestInfer(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustPolicy(t, `{"Version":"2012-10-17","Statement":[`+tc.stmts+`]}`)
-			a, err := inferAccount(p)
+			a, err := inferAccount(p, nil)
 			if tc.accErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.accErr) {
 					t.Errorf("account error = %v, want %q", err, tc.accErr)
@@ -55,7 +55,7 @@ func TestInfer(t *testing.T) {
 			} else if err != nil || a != tc.account {
 				t.Errorf("account = %q, %v; want %q", a, err, tc.account)
 			}
-			r, err := inferRegion(p, tc.fallbackRegion)
+			r, err := inferRegion(p, tc.fallbackRegion, nil)
 			if tc.regErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.regErr) {
 					t.Errorf("region error = %v, want %q", err, tc.regErr)

@@ -7,6 +7,7 @@ package lint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"runtime"
@@ -22,6 +23,7 @@ import (
 	"github.com/kmslint/kmslint/internal/agentcore"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/input"
+	"github.com/kmslint/kmslint/internal/input/deploy"
 	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/internal/report"
 	"github.com/kmslint/kmslint/rules"
@@ -226,9 +228,25 @@ func (l *Linter) Rule(id string) (RuleDoc, bool) {
 // policy that is not valid, an environment that cannot be inferred: exit 2)
 // or an evaluation failure; findings of rules that ran are not returned then.
 func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]report.Finding, error) {
-	ids, err := l.identity(env.IdentityPolicies)
+	all, docErrs, err := l.LintEach(ctx, docs, env)
 	if err != nil {
 		return nil, err
+	}
+	if len(docErrs) > 0 {
+		return nil, docErrs[0]
+	}
+	return all, nil
+}
+
+// LintEach checks every document and keeps going past a document's input
+// error (an environment that cannot be inferred for it): the findings are
+// those of the other documents, the input errors in document order. The
+// error is for the whole run: an invalid identity policy, an evaluation
+// failure, a cancelled context.
+func (l *Linter) LintEach(ctx context.Context, docs []input.Document, env Env) ([]report.Finding, []*input.Error, error) {
+	ids, err := l.identity(env.IdentityPolicies)
+	if err != nil {
+		return nil, nil, err
 	}
 	out := make([][]report.Finding, len(docs))
 	errs := make([]error, len(docs))
@@ -257,21 +275,26 @@ func (l *Linter) Lint(ctx context.Context, docs []input.Document, env Env) ([]re
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var all []report.Finding
+	var docErrs []*input.Error
 	for i := range docs {
-		if errs[i] != nil {
-			return nil, errs[i]
+		var ie *input.Error
+		switch {
+		case errors.As(errs[i], &ie):
+			docErrs = append(docErrs, ie)
+		case errs[i] != nil:
+			return nil, nil, errs[i]
 		}
 		all = append(all, out[i]...)
 	}
 	for i := range docs {
 		if warns[i] != "" && env.Warn != nil {
-			env.Warn(&docs[i], docs[i].Policy.Pos, warns[i])
+			env.Warn(&docs[i], docs[i].Policy.Pos, deploy.Spell(warns[i], docs[i].Deploying))
 		}
 	}
-	return all, nil
+	return all, docErrs, nil
 }
 
 // identities are the --identity-policy documents of a run, in the forms
@@ -362,34 +385,7 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids 
 // resolveEnv fills what flags did not give. Inference failure is an input
 // error only when a profile needs the value; hygiene rules run without.
 func (l *Linter) resolveEnv(doc *input.Document, pol *policy.Policy, env Env) (inferred, error) {
-	inf := inferred{account: env.Account, region: env.Region, callers: env.Callers}
-	need := len(l.profiles) > 0 && pol.Valid()
-	wrap := func(err error) error {
-		return &input.Error{File: doc.File, Pos: doc.Policy.Pos, Msg: err.Error()}
-	}
-	if inf.account == "" {
-		a, err := inferAccount(pol)
-		if err != nil && need {
-			return inf, wrap(err)
-		}
-		inf.account = a
-	}
-	if inf.region == "" {
-		r, err := inferRegion(pol, env.DefaultRegion)
-		if err != nil && need {
-			return inf, wrap(err)
-		}
-		inf.region = r
-	}
-	if env.Callers == nil {
-		inf.callers, inf.callersInferred = inferCallers(pol), true
-		if len(inf.callers) == 0 && need {
-			// Without a caller the caller rules would pass silently.
-			inf.warning = "no caller of StartRecommendation found (no IAM role or user is allowed kms:DescribeKey, kms:GenerateDataKey or kms:Decrypt by name), so ACR001-ACR004, ACR008 and ACR012 checked nobody: pass --caller ARN"
-		}
-	}
-	inf.otherAccounts, inf.otherRegions = namedElsewhere(pol, inf.account, inf.region)
-	return inf, nil
+	return inferEnv(doc, pol, env, len(l.profiles) > 0 && pol.Valid())
 }
 
 func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal ast.Value, inf inferred, env Env, ids identities) ast.Value {
@@ -514,6 +510,8 @@ func (l *Linter) finding(d RuleDoc, raw any, doc *input.Document, pol *policy.Po
 	if msg == "" {
 		return report.Finding{}, fmt.Errorf("rule %s: finding without a message", d.ID)
 	}
+	// Messages name the deploying account and region as the file does.
+	msg = deploy.Spell(msg, doc.Deploying)
 	f := report.Finding{Rule: d.ID, Severity: d.Severity, Title: d.Title, Message: msg, File: doc.File, Resource: doc.Resource}
 	if r, ok := m["resource"].(string); ok && r != "" {
 		f.Resource = r

@@ -39,6 +39,14 @@ func writeGitHub(w io.Writer, rep *Report, _ Options) error {
 		}
 		fmt.Fprintf(w, "::%s %s::%s\n", githubCommand(f.Severity), strings.Join(props, ","), escapeData(msg))
 	}
+	for _, e := range rep.inputErrors() {
+		props := []string{"file=" + escapeProperty(e.File)}
+		if e.Line > 0 {
+			props = append(props, "line="+strconv.Itoa(e.Line), "col="+strconv.Itoa(max(e.Column, 1)))
+		}
+		props = append(props, "title="+escapeProperty("kmslint input error"))
+		fmt.Fprintf(w, "::error %s::%s\n", strings.Join(props, ","), escapeData(e.Error))
+	}
 	_, err := fmt.Fprintln(w, summaryLine(rep))
 	return err
 }

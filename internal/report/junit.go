@@ -38,6 +38,7 @@ type junitTestcase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
 	File      string        `xml:"file,attr,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut *junitOutput  `xml:"system-out,omitempty"`
@@ -75,9 +76,24 @@ func writeJUnit(w io.Writer, rep *Report, opts Options) error {
 	for _, f := range findings {
 		byInput[f.location()] = append(byInput[f.location()], f)
 	}
+	// An input error is an errored test case of its file's suite: the
+	// file was not checked.
+	inputErrs := map[string][]InputError{}
+	for _, e := range rep.inputErrors() {
+		if _, ok := byInput[e.File]; !ok {
+			byInput[e.File] = nil
+		}
+		inputErrs[e.File] = append(inputErrs[e.File], e)
+	}
 	out := junitTestsuites{Name: "kmslint"}
 	for _, name := range slices.Sorted(maps.Keys(byInput)) {
 		suite := junitTestsuite{Name: name}
+		for _, e := range inputErrs[name] {
+			suite.Cases = append(suite.Cases, junitTestcase{Name: "input", Classname: name, File: e.File,
+				Error: &junitFailure{Message: e.Error, Type: "input error", Text: xmlText(e.String())}})
+			suite.Tests++
+			suite.Errors++
+		}
 		// Cases in rule order, a rule's findings in position order.
 		type ruleCase struct {
 			rule string
@@ -99,7 +115,7 @@ func writeJUnit(w io.Writer, rep *Report, opts Options) error {
 		for _, rc := range cases {
 			suite.Cases = append(suite.Cases, rc.c)
 		}
-		for _, c := range suite.Cases {
+		for _, c := range suite.Cases[suite.Errors:] {
 			suite.Tests++
 			switch {
 			case c.Failure != nil:
@@ -109,6 +125,7 @@ func writeJUnit(w io.Writer, rep *Report, opts Options) error {
 			}
 		}
 		out.Tests += suite.Tests
+		out.Errors += suite.Errors
 		out.Failures += suite.Failures
 		out.Skipped += suite.Skipped
 		out.Suites = append(out.Suites, suite)

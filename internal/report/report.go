@@ -54,9 +54,11 @@ type Report struct {
 	Findings []Finding
 	Summary  Summary
 
-	// Audit only, written as "timelines" and "inputErrors". The audit
-	// package owns their types; any JSON-marshalable value works, and a value
-	// that implements TextSection also appears in text output.
+	// Timelines (audit only) and InputErrors, written as "timelines" and
+	// "inputErrors". Any JSON-marshalable value works; a value that
+	// implements TextSection also appears in text output, and one that
+	// implements InputErrorList in SARIF, JUnit and GitHub output (lint's
+	// InputErrors does both).
 	Timelines   any
 	InputErrors any
 
@@ -171,8 +173,8 @@ type auditSummary struct {
 	Info            int `json:"info"`
 }
 
-// jsonReport fixes the member order of the JSON report. Timelines and
-// InputErrors are nil, and so omitted, in lint reports.
+// jsonReport fixes the member order of the JSON report. Timelines are nil,
+// and so omitted, in lint reports, as are InputErrors when there are none.
 type jsonReport struct {
 	Version     int       `json:"version"`
 	Tool        Tool      `json:"tool"`
@@ -203,6 +205,11 @@ func (r *Report) toJSON() jsonReport {
 			Error:           c.Error, Warning: c.Warning, Info: c.Info,
 		}
 	default:
+		// A lint report lists input errors only when there are some, so
+		// that a clean run's JSON stays as it was.
+		if !isNil(r.InputErrors) && len(r.inputErrors()) > 0 {
+			out.InputErrors = r.InputErrors
+		}
 		out.Summary = lintSummary{
 			Files: r.Summary.Files, Policies: r.Summary.Policies,
 			Error: c.Error, Warning: c.Warning, Info: c.Info,

@@ -35,11 +35,25 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool sarifTool `json:"tool"`
+	// Invocations are written only to report input errors, as
+	// notifications of an execution that did not succeed.
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
 	// Columns are counted in characters, not in the UTF-16 code units that
 	// SARIF assumes by default.
 	ColumnKind string `json:"columnKind"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
 }
 
 type sarifTool struct {
@@ -174,11 +188,28 @@ func buildSARIF(rep *Report, opts Options) sarifLog {
 		Schema:  sarifSchema,
 		Version: sarifVersion,
 		Runs: []sarifRun{{
-			Tool:       sarifTool{Driver: driver},
-			Results:    results,
-			ColumnKind: "unicodeCodePoints",
+			Tool:        sarifTool{Driver: driver},
+			Invocations: sarifInvocations(rep.inputErrors(), opts.BaseDir),
+			Results:     results,
+			ColumnKind:  "unicodeCodePoints",
 		}},
 	}
+}
+
+// sarifInvocations reports input errors as error notifications of an
+// execution that did not succeed (SARIF 2.1.0 §3.20.21), each at its file.
+func sarifInvocations(errs []InputError, baseDir string) []sarifInvocation {
+	if len(errs) == 0 {
+		return nil
+	}
+	inv := sarifInvocation{ToolExecutionNotifications: make([]sarifNotification, 0, len(errs))}
+	for _, e := range errs {
+		f := Finding{File: e.File, Line: e.Line, Column: e.Column}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level: "error", Message: sarifMessage{Text: e.Error}, Locations: sarifLocations(&f, baseDir),
+		})
+	}
+	return []sarifInvocation{inv}
 }
 
 func sarifRuleFor(r RuleMeta) sarifRule {

@@ -370,6 +370,9 @@ func summaryLine(rep *Report) string {
 	if c.Suppressed > 0 {
 		line += "; " + strconv.Itoa(c.Suppressed) + " suppressed"
 	}
+	if n := len(rep.inputErrors()); n > 0 {
+		line += "; " + plural(n, "input error")
+	}
 	return line
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/kmslint/kmslint/internal/agentcore"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/generate"
+	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/simulator/identity"
 	"github.com/kmslint/kmslint/simulator/kms"
 	"github.com/kmslint/kmslint/simulator/kms/trail"
@@ -44,30 +45,55 @@ type Options struct {
 	// TrailDir keeps each scenario's CloudTrail files in S3 layout under
 	// TrailDir/<scenario>.
 	TrailDir string
+	// PolicyNode, when set, is Policy as parsed from the user's file (any
+	// format lint reads), positioned in PolicyFile: fix hints then name a
+	// statement by its Sid and FILE:LINE. Policy must be its JSON
+	// (PolicyNode.AppendJSON), so that statements are in the same order.
+	PolicyNode *policy.Node
+	PolicyFile string
+}
+
+// policy is the policy under test, built from the user's tree when there
+// is one, so that statements carry the positions of the user's file.
+func (o *Options) policy() (*policy.Policy, error) {
+	if o.PolicyNode != nil {
+		p := policy.Build(o.PolicyNode, policy.BuildOptions{})
+		if !p.Valid() {
+			pr := p.Problems[0]
+			return nil, fmt.Errorf("%s:%d:%d: %s", o.PolicyFile, pr.Pos.Line, pr.Pos.Col, pr.Message)
+		}
+		return p, nil
+	}
+	return policy.ParseKeyPolicy("key policy", o.Policy)
 }
 
 // Access keys of the identities a run uses (test values).
 const (
-	akCaller       = "AKIASIMCALLER0000001"
-	akCallerFAS    = "AKIASIMCALLERFAS0001"
-	akAdmin        = "AKIASIMADMIN00000001"
-	akUnlisted     = "AKIASIMUNLISTED00001"
-	akUnlistedFAS  = "AKIASIMUNLISTEDFAS01"
-	akOutsider     = "AKIASIMOUTSIDER00001"
-	akOutsiderFAS  = "AKIASIMOUTSIDERFAS01"
-	akService      = "AKIASIMSERVICE000001"
-	adminSid       = "KmslintSimulatorKeyAdmin"
-	sessionName    = identity.DefaultSessionName
-	defaultAccount = "111122223333"
-	defaultRegion  = "us-east-1"
+	akCaller      = "AKIASIMCALLER0000001"
+	akCallerFAS   = "AKIASIMCALLERFAS0001"
+	akAdmin       = "AKIASIMADMIN00000001"
+	akUnlisted    = "AKIASIMUNLISTED00001"
+	akUnlistedFAS = "AKIASIMUNLISTEDFAS01"
+	akOutsider    = "AKIASIMOUTSIDER00001"
+	akOutsiderFAS = "AKIASIMOUTSIDERFAS01"
+	akService     = "AKIASIMSERVICE000001"
+	adminSid      = "KmslintSimulatorKeyAdmin"
+	sessionName   = identity.DefaultSessionName
+)
+
+// DefaultAccount and DefaultRegion are those of the recommendations when
+// none is given.
+const (
+	DefaultAccount = "111122223333"
+	DefaultRegion  = "us-east-1"
 )
 
 func (o *Options) defaults() error {
 	if o.Account == "" {
-		o.Account = defaultAccount
+		o.Account = DefaultAccount
 	}
 	if o.Region == "" {
-		o.Region = defaultRegion
+		o.Region = DefaultRegion
 	}
 	if o.Caller == "" {
 		o.Caller = fmt.Sprintf("arn:%s:iam::%s:role/MyRecommendationRole", agentcore.PartitionOf(o.Region), o.Account)
@@ -161,6 +187,7 @@ type world struct {
 	admin    *awskms.Client
 	key      string
 	ids      *identity.Set
+	fix      *fixer
 }
 
 func newWorld(ctx context.Context, o *Options, name string, spec kmstypes.KeySpec) (*world, error) {
@@ -216,6 +243,10 @@ func newWorld(ctx context.Context, o *Options, name string, spec kmstypes.KeySpe
 		return nil, fmt.Errorf("create the key with the policy under test: %w", err)
 	}
 	w.key = aws.ToString(out.KeyMetadata.Arn)
+	if w.fix, err = newFixer(o, w.key); err != nil {
+		w.close()
+		return nil, err
+	}
 	return w, nil
 }
 

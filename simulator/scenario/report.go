@@ -25,11 +25,13 @@ type Result struct {
 	Recommendation *Rec             `json:"recommendation,omitempty"`
 	Steps          []Step           `json:"steps"`
 	Findings       []report.Finding `json:"findings"`
-	// Missed says what did not happen as expected; Statement is the key
-	// policy statement to fix (by Sid, or the one the canonical policy
-	// names) when the miss comes from the policy.
+	// Missed says what did not happen as expected. When the miss comes
+	// from the policy, Statement is the statement of the policy under test
+	// to change (its Sid, or Statement[i]) and Fix says how, naming it with
+	// FILE:LINE; or, with Statement empty, Fix gives the statement to add.
 	Missed    string `json:"missed,omitempty"`
 	Statement string `json:"statement,omitempty"`
+	Fix       string `json:"fix,omitempty"`
 }
 
 // Rec identifies the scenario's recommendation.

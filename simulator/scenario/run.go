@@ -11,9 +11,7 @@ import (
 
 	"github.com/kmslint/kmslint/internal/agentcore"
 	"github.com/kmslint/kmslint/internal/audit"
-	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/cloudtrail"
-	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/simulator/kms/trail"
 )
 
@@ -43,7 +41,7 @@ func Run(ctx context.Context, names []string, opts Options) (*Report, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	if _, err := policy.ParseKeyPolicy("key policy", opts.Policy); err != nil {
+	if _, err := opts.policy(); err != nil {
 		return nil, err
 	}
 	var chosen []Scenario
@@ -155,15 +153,15 @@ func kmsCall(rec trail.Record) KMSCall {
 	return c
 }
 
-// miss records that the scenario did not go as expected; the first miss is
-// the one reported.
-func (r *runner) miss(statement, format string, args ...any) {
+// miss records that the scenario did not go as expected, and what to
+// change; the first miss is the one reported.
+func (r *runner) miss(h hint, format string, args ...any) {
 	if !r.res.Met {
 		return
 	}
 	r.res.Met = false
 	r.res.Missed = fmt.Sprintf(format, args...)
-	r.res.Statement = statement
+	r.res.Statement, r.res.Fix = h.Statement, h.Fix
 }
 
 // audit reads the scenario's trail back through the CloudTrail decoder
@@ -175,15 +173,7 @@ func (r *runner) audit(ctx context.Context, records []trail.Record) ([]auditFind
 	if err != nil {
 		return nil, err
 	}
-	p, err := policy.ParseKeyPolicy("key policy", r.opts.Policy)
-	if err != nil {
-		return nil, err
-	}
-	eng := &authz.Engine{KeyAccount: r.opts.Account}
-	if eng.Key, err = authz.Compile("key policy", p); err != nil {
-		return nil, err
-	}
-	a := audit.New(audit.Options{Account: r.opts.Account, Region: r.opts.Region, KeyARN: r.key, Callers: []string{r.opts.Caller}, Policy: eng})
+	a := audit.New(audit.Options{Account: r.opts.Account, Region: r.opts.Region, KeyARN: r.key, Callers: []string{r.opts.Caller}, Policy: &r.fix.eng})
 	var input io.Reader = bytes.NewReader(body)
 	res, err := cloudtrail.Read(ctx, cloudtrail.Inputs{Paths: []string{cloudtrail.StdinName}}, cloudtrail.Options{Stdin: input, Workers: 1},
 		func(ev *cloudtrail.Event) error { a.Add(ev); return nil })

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kmslint/kmslint/internal/generate"
+	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/internal/report"
 )
 
@@ -83,7 +84,9 @@ func TestBrokenPoliciesNameTheStatement(t *testing.T) {
 		name, scenario, statement string
 		policy                    []byte
 	}{
-		{"no service statement", "lifecycle", "AllowServicePrincipalAccess", edit(func(doc map[string]any) {
+		// A statement the policy lacks is not named as one to fix: the
+		// hint gives the whole statement to add.
+		{"no service statement", "lifecycle", "", edit(func(doc map[string]any) {
 			var keep []any
 			for _, s := range stmts(doc) {
 				if s.(map[string]any)["Sid"] != "AllowServicePrincipalAccess" {
@@ -112,7 +115,46 @@ func TestBrokenPoliciesNameTheStatement(t *testing.T) {
 			if res.Met || res.Statement != tc.statement {
 				t.Fatalf("met=%v statement=%q missed=%q", res.Met, res.Statement, res.Missed)
 			}
+			if tc.statement == "" && !strings.Contains(res.Fix, `add this statement: {"Sid":"AllowServicePrincipalAccess"`) {
+				t.Errorf("fix %q: want the statement to add", res.Fix)
+			}
+			if tc.statement != "" && !strings.HasPrefix(res.Fix, "statement "+tc.statement+" ") {
+				t.Errorf("fix %q: want it to name statement %s", res.Fix, tc.statement)
+			}
 		})
+	}
+}
+
+// TestFixNamesTheUsersStatement: a policy of the user's own, with its own
+// Sids, from a file: the hint names its statement and line, never a
+// canonical Sid the policy lacks.
+func TestFixNamesTheUsersStatement(t *testing.T) {
+	src := `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "Callers", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/MyRecommendationRole"},
+     "Action": ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*"},
+    {"Sid": "AllowAgentCore", "Effect": "Allow", "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
+     "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": "*"}
+  ]
+}`
+	node, err := policy.ParseJSON("mine.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), []string{"confused-deputy", "service-denied"},
+		Options{Policy: node.AppendJSON(nil), PolicyNode: node, PolicyFile: "mine.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range rep.Scenarios {
+		if res.Met || res.Statement != "AllowAgentCore" || !strings.HasPrefix(res.Fix, "statement AllowAgentCore (mine.json:7) allows service:bedrock-agentcore.amazonaws.com") {
+			t.Errorf("%s: met=%v statement=%q fix=%q", res.Name, res.Met, res.Statement, res.Fix)
+		}
+		if strings.Contains(res.Fix, "AllowServicePrincipalAccess") {
+			t.Errorf("%s: fix names a statement the policy lacks: %q", res.Name, res.Fix)
+		}
 	}
 }
 

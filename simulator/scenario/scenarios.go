@@ -16,14 +16,6 @@ import (
 	"github.com/kmslint/kmslint/simulator/recommendation"
 )
 
-// The statements of the canonical policy (seed document), named when a
-// scenario misses its expectation.
-const (
-	stmtCallerAccess  = "AllowCallerAccess"
-	stmtCallerCrypto  = "AllowCallerCryptoOps"
-	stmtServiceAccess = "AllowServicePrincipalAccess"
-)
-
 func kmsSpec(s string) kmstypes.KeySpec { return kmstypes.KeySpec(s) }
 
 func scenarios() []Scenario {
@@ -131,24 +123,35 @@ func (r *runner) delete(id string) error {
 // lastStep is the step just run.
 func (r *runner) lastStep() *Step { return &r.res.Steps[len(r.res.Steps)-1] }
 
-// blame names the statement that should have allowed the first denied KMS
-// call of a step: the audit's replay when it knows, else the canonical
-// statement for that principal and action.
-func (r *runner) blame(st *Step) (string, string) {
+// blame says what to change in the policy under test for the first
+// denied KMS call of a step, and describes the call.
+func (r *runner) blame(st *Step) (hint, string) {
 	for _, c := range st.KMSCalls {
 		if c.Outcome == "ok" || c.Outcome == "DryRunOperationException" {
 			continue
 		}
-		switch {
-		case c.Principal == agentcore.ServicePrincipal:
-			return stmtServiceAccess, fmt.Sprintf("%s by %s was %s", c.EventName, c.Principal, c.Outcome)
-		case c.EventName == "DescribeKey":
-			return stmtCallerAccess, fmt.Sprintf("DescribeKey by %s was %s", c.Principal, c.Outcome)
-		default:
-			return stmtCallerCrypto, fmt.Sprintf("%s by %s was %s", c.EventName, c.Principal, c.Outcome)
+		why := fmt.Sprintf("%s by %s was %s", c.EventName, c.Principal, c.Outcome)
+		req, err := r.fix.request(c)
+		if err != nil {
+			return hint{}, why
+		}
+		return r.fix.denied(req), why
+	}
+	return hint{}, ""
+}
+
+// blameAllowed names the statements that allowed the first KMS call of a
+// step that should have been refused.
+func (r *runner) blameAllowed(st *Step, advice string) hint {
+	for _, c := range st.KMSCalls {
+		if c.Outcome != "ok" && c.Outcome != "DryRunOperationException" {
+			continue
+		}
+		if req, err := r.fix.request(c); err == nil {
+			return r.fix.allowed(req, advice)
 		}
 	}
-	return "", ""
+	return hint{Fix: advice}
 }
 
 // expectOK: the step must succeed; a denial names its statement.
@@ -168,7 +171,7 @@ func (r *runner) expectOK(err error) bool {
 // expectNoKMS: the step must make no KMS call.
 func (r *runner) expectNoKMS() {
 	if st := r.lastStep(); len(st.KMSCalls) > 0 {
-		r.miss("", "%s made %d KMS call(s); it should make none", st.Operation, len(st.KMSCalls))
+		r.miss(hint{}, "%s made %d KMS call(s); it should make none", st.Operation, len(st.KMSCalls))
 	}
 }
 
@@ -198,7 +201,7 @@ func lifecycle(r *runner) {
 		return
 	}
 	if _, ok := get.RecommendationResult.(*bactypes.RecommendationResultMemberSystemPromptRecommendationResult); !ok {
-		r.miss("", "GetRecommendation returned no result")
+		r.miss(hint{}, "GetRecommendation returned no result")
 	}
 	if _, err := r.list(); r.expectOK(err) {
 		r.expectNoKMS()
@@ -232,7 +235,7 @@ func (r *runner) checkMonitoring() {
 				}
 			}
 			if !found {
-				r.miss("", "the trail has no successful %s with the recommendation's encryption context during %s", ev, st.Operation)
+				r.miss(hint{}, "the trail has no successful %s with the recommendation's encryption context during %s", ev, st.Operation)
 			}
 		}
 	}
@@ -263,7 +266,8 @@ func keyUnavailable(deletion bool) func(*runner) {
 			r.lastStep().Operation = "ScheduleKeyDeletion"
 		}
 		if err != nil {
-			r.miss(adminSid, "could not change the key state: %v", err)
+			r.miss(hint{Fix: "a Deny statement of the policy refuses the simulator's administrator (" + adminSid + "), which sets the key state for this scenario"},
+				"could not change the key state: %v", err)
 			return
 		}
 		err = r.step("StartRecommendation", r.principal(akCaller), func() error {
@@ -277,7 +281,7 @@ func keyUnavailable(deletion bool) func(*runner) {
 		if r.expectOK(err) {
 			r.expectNoKMS()
 			if len(list.RecommendationSummaries) != 1 {
-				r.miss("", "ListRecommendations returned %d recommendations, expected the 1 started before the key changed", len(list.RecommendationSummaries))
+				r.miss(hint{}, "ListRecommendations returned %d recommendations, expected the 1 started before the key changed", len(list.RecommendationSummaries))
 			}
 		}
 		if err := r.delete(id); r.expectOK(err) {
@@ -290,7 +294,7 @@ func keyUnavailable(deletion bool) func(*runner) {
 func (r *runner) expectNothingStored() {
 	list, err := r.list()
 	if r.expectOK(err) && len(list.RecommendationSummaries) != 0 {
-		r.miss("", "a refused StartRecommendation stored %d recommendation(s)", len(list.RecommendationSummaries))
+		r.miss(hint{}, "a refused StartRecommendation stored %d recommendation(s)", len(list.RecommendationSummaries))
 	}
 }
 
@@ -320,7 +324,7 @@ func asymmetric(r *runner) {
 	if r.expectCode(err, recommendation.CodeValidation) {
 		st := r.lastStep()
 		if len(st.KMSCalls) != 1 || st.KMSCalls[0].EventName != "DescribeKey" {
-			r.miss("", "an asymmetric key should be refused after DescribeKey alone; the service made %d KMS call(s)", len(st.KMSCalls))
+			r.miss(hint{}, "an asymmetric key should be refused after DescribeKey alone; the service made %d KMS call(s)", len(st.KMSCalls))
 		}
 	}
 	r.expectNothingStored()
@@ -332,7 +336,8 @@ func callerDenied(r *runner) {
 		return err
 	})
 	if code(err) != recommendation.CodeAccessDenied {
-		r.miss(stmtCallerAccess, "a role the key policy does not name started a recommendation (%s): a statement grants kms:DescribeKey or crypto operations to more principals than the callers", code(err))
+		r.miss(r.blameAllowed(r.lastStep(), "grant kms:DescribeKey and the crypto operations to the callers by name, not to every role of the account"),
+			"a role the key policy does not name started a recommendation (%s): a statement grants kms:DescribeKey or crypto operations to more principals than the callers", code(err))
 	}
 	r.expectNothingStored()
 }
@@ -344,7 +349,18 @@ func (r *runner) deputy(label, sourceAccount, sourceArn, recARN string) {
 		return r.stack.Service.ActAsDeputy(r.ctx, r.key, sourceAccount, sourceArn, recARN)
 	})
 	if code(err) != "AccessDeniedException" {
-		r.miss(stmtServiceAccess, "the service principal was not refused %s (%s): scope it with StringEquals aws:SourceAccount and ArnLike aws:SourceArn on this account's recommendations", label, code(err))
+		advice := "scope it with StringEquals aws:SourceAccount and ArnLike aws:SourceArn on this account's recommendations"
+		h := hint{Fix: advice}
+		for _, c := range r.lastStep().KMSCalls {
+			if c.Outcome != "ok" {
+				continue
+			}
+			if req, err := r.fix.requestWith(c, sourceAccount, sourceArn); err == nil {
+				h = r.fix.allowed(req, advice)
+				break
+			}
+		}
+		r.miss(h, "the service principal was not refused %s (%s)", label, code(err))
 	}
 }
 
@@ -365,7 +381,8 @@ func confusedDeputy(r *runner) {
 		return err
 	})
 	if code(err) != recommendation.CodeAccessDenied {
-		r.miss(stmtCallerAccess, "a role of account %s started a recommendation with this key (%s)", other, code(err))
+		r.miss(r.blameAllowed(r.lastStep(), "name this account's callers only"),
+			"a role of account %s started a recommendation with this key (%s)", other, code(err))
 	}
 	r.deputy("for a recommendation of account "+other, other, foreign, foreign)
 }

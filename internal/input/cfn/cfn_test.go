@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kmslint/kmslint/internal/input/deploy"
 	"github.com/kmslint/kmslint/internal/input/source"
 	"github.com/kmslint/kmslint/internal/policy"
 )
@@ -53,6 +54,14 @@ func loadYAML(t testing.TB, src string, env Env) ([]Key, []source.Note, error) {
 	return Keys(&Template{File: "t.yaml", Text: source.NewText([]byte(src), true), Root: root, YAML: true}, env)
 }
 
+func spellings(uses []deploy.Use) []string {
+	var out []string
+	for _, u := range uses {
+		out = append(out, u.As)
+	}
+	return out
+}
+
 func TestResolve(t *testing.T) {
 	full := Env{AccountID: "111122223333", Region: "us-east-1"}
 	tests := []struct {
@@ -61,14 +70,16 @@ func TestResolve(t *testing.T) {
 		env        Env
 		want       string   // compact JSON of {"V": value}
 		unresolved []string // substrings of the notes, in order
-		needs      []string
+		deploying  []string // how the placeholders used are spelt
 	}{
 		{"pseudo parameters", `!Sub "${AWS::AccountId}/${AWS::Region}/${AWS::Partition}/${AWS::URLSuffix}"`, full,
 			`{"V":"111122223333/us-east-1/aws/amazonaws.com"}`, nil, nil},
 		{"partition of a China region", `!Ref AWS::Partition`, Env{Region: "cn-north-1"}, `{"V":"aws-cn"}`, nil, nil},
-		{"missing account and region", `!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root/${AWS::Region}"`, Env{},
-			`{"V":"arn:aws:iam::${AWS::AccountId}:root/${AWS::Region}"}`,
-			[]string{"AWS::AccountId is not known", "AWS::Region is not known"}, []string{"AWS::AccountId", "AWS::Region"}},
+		{"deploying account, region and partition", `!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root/${AWS::Region}"`, Env{},
+			`{"V":"arn:aws:iam::000000000000:root/deploying-region-1"}`,
+			nil, []string{"${AWS::AccountId}", "${AWS::Region}", "${AWS::Partition}"}},
+		{"deploying account with a given region", `!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"`, Env{Region: "cn-north-1"},
+			`{"V":"arn:aws-cn:iam::000000000000:root"}`, nil, []string{"${AWS::AccountId}"}},
 		{"stack name", `!Ref AWS::StackName`, full, `{"V":"${AWS::StackName}"}`, []string{"known only when the stack is deployed"}, nil},
 		{"stack name given", `!Ref AWS::StackName`, Env{Parameters: map[string]string{"AWS::StackName": "prod"}}, `{"V":"prod"}`, nil, nil},
 		{"parameter default", `!Ref Name`, full, `{"V":"role-a"}`, nil, nil},
@@ -81,7 +92,7 @@ func TestResolve(t *testing.T) {
 		{"ref to a bucket", `!Ref Bucket`, full, `{"V":"${Bucket}"}`, []string{"physical ID of resource Bucket"}, nil},
 		{"role ARN", `!GetAtt Role.Arn`, full, `{"V":"arn:aws:iam::111122223333:role/svc/role-a"}`, nil, nil},
 		{"role ARN without account", `!GetAtt Role.Arn`, Env{Region: "us-east-1"},
-			`{"V":"arn:aws:iam::${AWS::AccountId}:role/svc/role-a"}`, []string{"AWS::AccountId is not known"}, []string{"AWS::AccountId"}},
+			`{"V":"arn:aws:iam::000000000000:role/svc/role-a"}`, nil, []string{"${AWS::AccountId}"}},
 		{"role named through itself", `!GetAtt SelfNamed.Arn`, full, `{"V":"${Fn::GetAtt SelfNamed.Arn}"}`, []string{"known only after deployment"}, nil},
 		{"user named after a cycle", `!Ref NamedAfter`, full, `{"V":"${NamedAfter}"}`, []string{"physical ID of resource NamedAfter"}, nil},
 		{"generated role name", `!GetAtt Generated.Arn`, full, `{"V":"${Fn::GetAtt Generated.Arn}"}`, []string{"Fn::GetAtt Generated.Arn is known only after deployment"}, nil},
@@ -102,7 +113,10 @@ func TestResolve(t *testing.T) {
 		{"And decided by a known operand", `!If [UnknownAndFalse, a, b]`, full, `{"V":"b"}`, nil, nil},
 		{"unknown condition takes the true value", `!If [Unknown, a, b]`, full, `{"V":"a"}`,
 			[]string{"condition Unknown cannot be evaluated (parameter NoDefault has no Default"}, nil},
-		{"condition on the region", `!If [InUsEast1, a, b]`, Env{}, `{"V":"a"}`, []string{"AWS::Region is not known"}, []string{"AWS::Region"}},
+		{"condition on the deploying region", `!If [InUsEast1, a, b]`, Env{}, `{"V":"a"}`,
+			[]string{"condition InUsEast1 cannot be evaluated (it depends on the account, region or partition the stack deploys to)"}, []string{"${AWS::Region}"}},
+		{"mapping of the deploying region", `!FindInMap [Regions, !Ref AWS::Region, Principal]`, Env{}, `{"V":"${Fn::FindInMap}"}`,
+			[]string{"a key is not known"}, []string{"${AWS::Region}"}},
 		{"condition loop", `!If [Loop1, a, b]`, full, `{"V":"a"}`, []string{"refers to itself"}, nil},
 		{"undeclared condition", `!If [Nope, a, b]`, full, `{"V":"a"}`, []string{"declares no condition Nope"}, nil},
 		{"NoValue in a list", `[a, !Ref AWS::NoValue, !If [IsDev, b, !Ref AWS::NoValue], c]`, full, `{"V":["a","c"]}`, nil, nil},
@@ -141,8 +155,8 @@ func TestResolve(t *testing.T) {
 					}
 				}
 			}
-			if !reflect.DeepEqual(k.NeedsPseudo, append([]string{}, tt.needs...)) {
-				t.Errorf("NeedsPseudo %v, want %v", k.NeedsPseudo, tt.needs)
+			if got := spellings(k.Deploying); !reflect.DeepEqual(got, tt.deploying) {
+				t.Errorf("deploying %v, want %v", got, tt.deploying)
 			}
 		})
 	}
@@ -212,8 +226,8 @@ Resources:
 	if n := keys[0].Notes; len(n) != 1 || !strings.Contains(n[0].Message, "linted as if it did") || n[0].Pos != (policy.Pos{Line: 11, Col: 16}) {
 		t.Errorf("conditional key notes %v", n)
 	}
-	if !reflect.DeepEqual(keys[0].NeedsPseudo, []string{"AWS::Region"}) {
-		t.Errorf("conditional key needs %v", keys[0].NeedsPseudo)
+	if got := spellings(keys[0].Deploying); !reflect.DeepEqual(got, []string{"${AWS::Region}"}) {
+		t.Errorf("conditional key deploying %v", got)
 	}
 	def := keys[1]
 	if got, want := string(def.Policy.AppendJSON(nil)), `{"Version":"2012-10-17","Id":"key-default","Statement":[{"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}`; got != want {

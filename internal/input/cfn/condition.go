@@ -3,6 +3,7 @@ package cfn
 import (
 	"bytes"
 
+	"github.com/kmslint/kmslint/internal/input/deploy"
 	"github.com/kmslint/kmslint/internal/input/source"
 	"github.com/kmslint/kmslint/internal/policy"
 )
@@ -11,7 +12,8 @@ import (
 type condResult struct {
 	known, val bool
 	why        string
-	needs      []string // pseudo parameters it needed and Env lacked
+	// deploying is the placeholders it used.
+	deploying deploy.Uses
 }
 
 // condition evaluates a condition of the Conditions section, once per
@@ -25,7 +27,7 @@ func (r *resolver) condition(name string) condResult {
 	case seen && c == nil:
 		return condResult{why: "condition " + name + " refers to itself"}
 	case seen:
-		r.need(c.needs)
+		r.deploying.Merge(c.deploying)
 		return *c
 	}
 	t.conds[name] = nil // being evaluated
@@ -33,24 +35,21 @@ func (r *resolver) condition(name string) condResult {
 	if def := t.conditions.Get(name); def != nil {
 		q := newResolver(t, false)
 		res.known, res.val = q.evalCond(def)
-		res.needs = q.needList()
+		res.deploying = q.deploying
 		res.why = ""
-		if len(q.unresolved) > 0 {
+		switch {
+		case len(q.unresolved) > 0:
 			res.why = q.unresolved[0].Message
+		case !res.known:
+			res.why = "it depends on the account, region or partition the stack deploys to"
 		}
 		if q.err != nil && r.err == nil {
 			r.err = q.err
 		}
 	}
 	t.conds[name] = &res
-	r.need(res.needs)
+	r.deploying.Merge(res.deploying)
 	return res
-}
-
-func (r *resolver) need(names []string) {
-	for _, n := range names {
-		r.needs[n] = true
-	}
 }
 
 // evalCond evaluates a condition function with three-valued logic: an And

@@ -2,12 +2,13 @@ package cfn
 
 import (
 	"encoding/base64"
-	"github.com/kmslint/kmslint/internal/partition"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/input/deploy"
 	"github.com/kmslint/kmslint/internal/input/source"
+	"github.com/kmslint/kmslint/internal/partition"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -36,14 +37,14 @@ type resolver struct {
 	// placeholders are the strings put in place of unresolved values.
 	placeholders map[string]bool
 	notes        []source.Note
-	needs        map[string]bool
-	err          error
-	// partitionNoted avoids repeating the note that AWS::Partition was assumed.
-	partitionNoted bool
+	// deploying records the pseudo parameters that took the placeholders
+	// of package deploy.
+	deploying deploy.Uses
+	err       error
 }
 
 func newResolver(t *template, track bool) *resolver {
-	r := &resolver{t: t, track: track, needs: map[string]bool{}}
+	r := &resolver{t: t, track: track}
 	if track {
 		r.maps = map[*policy.Node]*source.Mapped{}
 	}
@@ -73,15 +74,6 @@ func (r *resolver) placeholderList() []string {
 	out := make([]string, 0, len(r.placeholders))
 	for p := range r.placeholders {
 		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (r *resolver) needList() []string {
-	out := make([]string, 0, len(r.needs))
-	for k := range r.needs {
-		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out
@@ -231,55 +223,62 @@ func (r *resolver) ref(name string, pos policy.Pos) (*policy.Node, bool) {
 	return r.unknown(pos, "${"+name+"}", "Ref "+name+": the template declares no parameter or resource of that name")
 }
 
-// pseudo resolves AWS::AccountId and friends from Env.
+// pseudo resolves AWS::AccountId and friends from Env. Without a value,
+// AWS::AccountId, AWS::Region and AWS::Partition take the placeholders of
+// package deploy: they are the account, region and partition the stack
+// deploys to, whatever those are, and the key's own.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html
 func (r *resolver) pseudo(name string, pos policy.Pos) (*policy.Node, bool) {
 	env := r.t.env
-	v := ""
+	v, exact := "", true
 	switch name {
 	case "AWS::AccountId":
 		v = env.AccountID
 	case "AWS::Region":
 		v = env.Region
 	case "AWS::Partition":
-		v = r.partition(pos)
+		v, exact = r.partition()
 	case "AWS::URLSuffix":
-		v = urlSuffix(r.partition(pos))
+		p, ok := r.partition()
+		v, exact = urlSuffix(p), ok
 	}
 	if v == "" {
 		v = env.Parameters[name]
 	}
 	if v != "" {
-		return r.str(v, pos), true
+		return r.str(v, pos), exact
 	}
 	switch name {
-	case "AWS::AccountId", "AWS::Region":
-		r.needs[name] = true
-		return r.unknown(pos, "${"+name+"}", name+" is not known: no value was given for it")
+	// A placeholder is not exact: a condition comparing it with a value
+	// cannot be decided, nor a mapping looked up with it.
+	case "AWS::AccountId":
+		r.deploying.Add(deploy.AccountParam, "${AWS::AccountId}")
+		return r.str(deploy.Account, pos), false
+	case "AWS::Region":
+		r.deploying.Add(deploy.RegionParam, "${AWS::Region}")
+		return r.str(deploy.Region, pos), false
 	case "AWS::StackName", "AWS::StackId", "AWS::NotificationARNs", "AWS::URLSuffix":
 		return r.unknown(pos, "${"+name+"}", name+" is known only when the stack is deployed")
 	}
 	return r.unknown(pos, "${"+name+"}", name+" is not a pseudo parameter")
 }
 
-// partition is Env.Partition, else the partition of Env.Region, else "aws"
-// (said in a note): ARNs built from AWS::Partition are otherwise unusable.
-func (r *resolver) partition(pos policy.Pos) string {
+// partition is Env.Partition, else the partition of Env.Region, else a
+// given AWS::Partition parameter, else the deploying placeholder (the
+// partition of deploy.Region), which is not exact.
+func (r *resolver) partition() (string, bool) {
 	env := r.t.env
 	if env.Partition != "" {
-		return env.Partition
+		return env.Partition, true
 	}
 	if env.Region != "" {
-		return partition.Of(env.Region)
+		return partition.Of(env.Region), true
 	}
 	if v := env.Parameters["AWS::Partition"]; v != "" {
-		return v
+		return v, true
 	}
-	if !r.partitionNoted {
-		r.partitionNoted = true
-		r.notes = append(r.notes, source.Note{Pos: pos, Message: "AWS::Partition taken as aws: no region or partition was given"})
-	}
-	return "aws"
+	r.deploying.Add(deploy.PartitionParam, "${AWS::Partition}")
+	return deploy.Partition, false
 }
 
 // urlSuffix is AWS::URLSuffix of a partition, "" where kmslint does not know it.
@@ -385,9 +384,7 @@ func (r *resolver) quietText(n *policy.Node) (string, bool) {
 	}
 	q := newResolver(r.t, false)
 	v, exact := q.value(n)
-	for k := range q.needs {
-		r.needs[k] = true
-	}
+	r.deploying.Merge(q.deploying)
 	if q.err != nil && r.err == nil {
 		r.err = q.err
 	}
@@ -420,9 +417,9 @@ func (r *resolver) getAtt(res, attr string, pos policy.Pos) (*policy.Node, bool)
 	}
 	if attr == "Arn" {
 		if name, path, kind, ok := r.iamIdentity(res, decl); ok {
-			// Only the account can still be missing; its own note says so.
 			acct, exact := r.pseudo("AWS::AccountId", pos)
-			return r.str("arn:"+r.partition(pos)+":iam::"+acct.Str+":"+kind+path+name, pos), exact
+			part, pexact := r.partition()
+			return r.str("arn:"+part+":iam::"+acct.Str+":"+kind+path+name, pos), exact && pexact
 		}
 	}
 	return r.unknown(pos, placeholder, "Fn::GetAtt "+res+"."+attr+" is known only after deployment")

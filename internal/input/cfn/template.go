@@ -7,11 +7,14 @@ package cfn
 import (
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/input/deploy"
 	"github.com/kmslint/kmslint/internal/input/source"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
-// Env supplies what a template cannot tell about the stack it deploys.
+// Env supplies what a template cannot tell about the stack it deploys. An
+// empty AccountID or Region makes AWS::AccountId or AWS::Region the
+// placeholders of package deploy.
 type Env struct {
 	AccountID string
 	Region    string
@@ -45,9 +48,9 @@ type Key struct {
 	// ${Fn::GetAtt Role.Arn}; a value containing one is not literal.
 	Placeholders []string
 	Notes        []source.Note
-	// NeedsPseudo lists the pseudo parameters (AWS::AccountId, AWS::Region)
-	// the policy uses that Env did not give; sorted.
-	NeedsPseudo []string
+	// Deploying lists the pseudo parameters that Env did not give and that
+	// took the placeholders of package deploy.
+	Deploying []deploy.Use
 }
 
 // IsTemplate reports whether a parsed document is a CloudFormation template.
@@ -175,7 +178,7 @@ func (t *template) key(f policy.Field, typ string, track bool) (*Key, *source.No
 		if err != nil {
 			return nil, nil, false, err
 		}
-		moveAll(def, f.KeyPos)
+		source.Place(def, f.KeyPos)
 		pol, _ = r.value(def)
 		r.notes = append(r.notes, source.Note{Pos: f.KeyPos, Message: f.Key +
 			" has no KeyPolicy: CloudFormation gives it the default key policy, which is linted"})
@@ -187,18 +190,6 @@ func (t *template) key(f policy.Field, typ string, track bool) (*Key, *source.No
 		Unresolved:   r.unresolved,
 		Placeholders: r.placeholderList(),
 		Notes:        r.notes,
-		NeedsPseudo:  r.needList(),
+		Deploying:    r.deploying.List(),
 	}, nil, false, r.err
-}
-
-// moveAll places a generated tree at one position of the template.
-func moveAll(n *policy.Node, pos policy.Pos) {
-	n.Pos = pos
-	for _, it := range n.Items {
-		moveAll(it, pos)
-	}
-	for i := range n.Fields {
-		n.Fields[i].KeyPos = pos
-		moveAll(n.Fields[i].Value, pos)
-	}
 }

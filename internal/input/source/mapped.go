@@ -284,3 +284,17 @@ func relocate(n *policy.Node, move func(policy.Pos) policy.Pos) {
 		relocate(n.Fields[i].Value, move)
 	}
 }
+
+// Place puts every node and object key of a tree at one position: a value
+// kmslint generated (a default policy) or one that stands for what a
+// reference names elsewhere.
+func Place(n *policy.Node, pos policy.Pos) {
+	n.Pos = pos
+	for _, it := range n.Items {
+		Place(it, pos)
+	}
+	for i := range n.Fields {
+		n.Fields[i].KeyPos = pos
+		Place(n.Fields[i].Value, pos)
+	}
+}

@@ -19,6 +19,9 @@ import (
 // that could not be resolved, a default that was applied, a policy that is
 // not known until deployment.
 type Note struct {
+	// File is set when the note is about another file than the one
+	// loaded (a Terraform module's variables.tf).
+	File    string     `json:"file,omitempty"`
 	Pos     policy.Pos `json:"pos"`
 	Message string     `json:"message"`
 }
