@@ -111,11 +111,23 @@ type globals struct {
 
 func globalsOf(c *cli.Context, e env) globals {
 	g := globals{
-		noColor: c.Bool("no-color") || e.getenv("NO_COLOR") != "",
-		quiet:   c.Bool("quiet"),
-		verbose: c.Bool("verbose"),
+		noColor: anyLevel(c, "no-color") || e.getenv("NO_COLOR") != "",
+		quiet:   anyLevel(c, "quiet"),
+		verbose: anyLevel(c, "verbose"),
 	}
 	return g
+}
+
+// anyLevel reports whether a global bool flag was given before or after the
+// command name (`kmslint -v lint` and `kmslint lint -v`). The command
+// redeclares the global flags, so c.Bool alone sees only its own copy.
+func anyLevel(c *cli.Context, name string) bool {
+	for _, l := range c.Lineage() {
+		if l.IsSet(name) && l.Bool(name) {
+			return true
+		}
+	}
+	return false
 }
 
 func newApp(e env) *cli.App {

@@ -140,3 +140,22 @@ func TestLintWarnsWhenNoCallerIsFound(t *testing.T) {
 		t.Errorf("warned although --caller was given (exit %d): %q", code, errOut)
 	}
 }
+
+// TestGlobalFlagsBeforeTheCommand: -v, -q and --no-color work on either
+// side of the command name, as users type them.
+func TestGlobalFlagsBeforeTheCommand(t *testing.T) {
+	tf := filepath.Join("testdata", "readme", "main.tf")
+	for _, args := range [][]string{
+		{"-v", "lint", tf},
+		{"lint", "-v", tf},
+		{"lint", tf, "--verbose"},
+	} {
+		code, _, stderr := runCLI(t, "", args...)
+		if code != 0 || !strings.Contains(stderr, "note: aws_kms_key.recommendations has its policy set by aws_kms_key_policy.recommendations") {
+			t.Errorf("%q: exit %d, stderr %q: want the -v notes", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "", "lint", tf); code != 0 || strings.Contains(stderr, "note:") {
+		t.Errorf("without -v: exit %d, stderr %q: want no notes", code, stderr)
+	}
+}

@@ -65,9 +65,11 @@ var documented = map[string]docFixture{
 	"kmslint audit --lookup --since 24h                   # CloudTrail LookupEvents, at most 2 requests/s":                               {exit: 1, out: "AUD002"},
 	"kmslint audit --emit-sql athena > q.sql              # terabytes of trail: filter on Athena, then `audit --from athena result.csv`": {exit: 0, files: []string{"q.sql"}, fileIn: "eventsource = 'kms.amazonaws.com'"},
 	// README: lint.
-	"kmslint lint templates/ --format sarif -o kmslint.sarif          # CI: upload to GitHub code scanning":                        {exit: 0, files: []string{"kmslint.sarif"}, fileIn: `"version": "2.1.0"`},
-	"kmslint lint key.json --account 111122223333 --region us-east-1 --caller arn:aws:iam::111122223333:role/MyRecommendationRole": {exit: 0, out: "no problems found in 1 file (1 policy)"},
-	"kmslint lint plan.json --fail-on warning --ignore ACR008":                                                                     {exit: 0, out: "no problems found in 1 file (1 policy)"},
+	"kmslint lint templates/ --format sarif -o kmslint.sarif          # CI: upload to GitHub code scanning":                              {exit: 0, files: []string{"kmslint.sarif"}, fileIn: `"version": "2.1.0"`},
+	"kmslint lint key.json --account 111122223333 --region us-east-1 --caller arn:aws:iam::111122223333:role/MyRecommendationRole":       {exit: 0, out: "no problems found in 1 file (1 policy)"},
+	"kmslint lint main.tf                                             # Terraform: jsonencode, heredoc, file(), aws_iam_policy_document": {exit: 0, out: "no problems found in 1 file (1 policy)"},
+	"kmslint simulate --policy key.yaml --scenario all                # the lifecycle and fault scenarios with your template's key":      {exit: 0, out: "8 of 8 scenario(s) met their expectation"},
+	"kmslint lint plan.json --fail-on warning --ignore ACR008":                                                                           {exit: 0, out: "no problems found in 1 file (1 policy)"},
 	// README: eval.
 	"kmslint eval --policy key.json --principal arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/s --action kms:GenerateDataKey --context kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn=arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/MyPromptRec-AB1CD2EF3G": {exit: 0, out: "Allow"},
 	"kmslint eval --policy key.json --requests requests.jsonl > decisions.jsonl   # one decision per line, in order": {exit: 0, files: []string{"decisions.jsonl"}, fileIn: `{"decision":"ImplicitDeny"`},

@@ -176,6 +176,28 @@ func Keys(file string, data []byte, env Env) ([]Key, []source.Note, error) {
 	return keys, notes, nil
 }
 
+// policyResourceOf names the aws_kms_key_policy whose key_id refers to
+// aws_kms_key.<name>, or "" when none does.
+func (m *module) policyResourceOf(name string) string {
+	var found []string
+	for addr, r := range m.resources {
+		a := r.block.Body.Attributes["key_id"]
+		if r.block.Labels[0] != "aws_kms_key_policy" || a == nil {
+			continue
+		}
+		for _, v := range a.Expr.Variables() {
+			if v.RootName() != "aws_kms_key" || len(v) < 2 {
+				continue
+			}
+			if step, ok := v[1].(hcl.TraverseAttr); ok && step.Name == name {
+				found = append(found, addr)
+			}
+		}
+	}
+	sort.Strings(found)
+	return strings.Join(found, ", ")
+}
+
 func parseFile(name string, data []byte) (*srcFile, error) {
 	f, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
 	if diags.HasErrors() {
@@ -339,8 +361,12 @@ func (m *module) key(b blockDef) (*Key, *source.Note, error) {
 	a := b.block.Body.Attributes["policy"]
 	if a == nil {
 		msg := addr + " has no policy: AWS KMS gives the key its default key policy"
-		if typ == "aws_kms_key_policy" {
+		switch {
+		case typ == "aws_kms_key_policy":
 			msg = addr + " has no policy"
+		case m.policyResourceOf(name) != "":
+			// The policy is linted where the aws_kms_key_policy sets it.
+			msg = addr + " has its policy set by " + m.policyResourceOf(name)
 		}
 		return nil, &source.Note{Pos: at, Message: msg}, nil
 	}

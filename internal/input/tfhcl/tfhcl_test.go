@@ -318,7 +318,9 @@ func TestModule(t *testing.T) {
 	for _, n := range notes {
 		said = append(said, n.Message)
 	}
-	if len(said) != 2 || !strings.Contains(said[0], "aws_kms_key.default has no policy") || !strings.Contains(said[1], "aws_kms_key.later is known only when Terraform runs") {
+	if len(said) != 3 || !strings.Contains(said[0], "aws_kms_key.separate has its policy set by aws_kms_key_policy.from_file") ||
+		!strings.Contains(said[1], "aws_kms_key.default has no policy: AWS KMS gives the key its default key policy") ||
+		!strings.Contains(said[2], "aws_kms_key.later is known only when Terraform runs") {
 		t.Errorf("notes %q", said)
 	}
 	rec := keys[0].Policy

@@ -42,8 +42,12 @@ resource "aws_kms_key" "inline" {
   })
 }
 
+resource "aws_kms_key" "separate" {
+  description = "policy set by aws_kms_key_policy.from_file"
+}
+
 resource "aws_kms_key_policy" "from_file" {
-  key_id = aws_kms_key.inline.id
+  key_id = aws_kms_key.separate.arn
   policy = file("${path.module}/policy.json")
 }
 
