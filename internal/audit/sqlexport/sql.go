@@ -197,7 +197,8 @@ func selectList(d dialect) []string {
 func (q Query) build(d dialect) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- kmslint audit --emit-sql %s: the KMS events with the AgentCore recommendation\n", d.name())
-	b.WriteString("-- encryption context, and the lifecycle events (" + strings.Join(LifecycleEvents, ", ") + ")\n")
+	b.WriteString("-- encryption context, AgentCore's key validations (DescribeKey), and the lifecycle events\n")
+	b.WriteString("-- (" + strings.Join(LifecycleEvents, ", ") + ")\n")
 	b.WriteString("-- of the keys they used. Export the result and run: kmslint audit --from " + d.name() + " RESULT\n")
 	if q.Since.IsZero() {
 		b.WriteString("-- No --since: the whole trail is scanned (and billed).\n")
@@ -205,10 +206,15 @@ func (q Query) build(d dialect) string {
 	where := d.where(q.Since, q.Until)
 	lifecycle := quoteList(LifecycleEvents)
 	rec := append(slices.Clone(where), d.recommendation(), "eventname NOT IN ("+lifecycle+")")
+	// StartRecommendation validates the key with DescribeKey, through
+	// AgentCore and without an encryption context; a denied one is the only
+	// trace of a Start that failed there.
+	validation := []string{"eventname = 'DescribeKey'", "useridentity.invokedby = " + quote(agentcore.ServicePrincipal)}
 	var keys string
 	if q.KeyARN != "" {
 		id := q.KeyARN[strings.LastIndex(q.KeyARN, "/")+1:]
 		rec = append(rec, d.keyID()+" = "+quote(id))
+		validation = append(validation, d.keyID()+" = "+quote(id))
 		keys = d.keyID() + " = " + quote(id)
 	} else {
 		// A key is involved when a recommendation's call used it.
@@ -219,6 +225,7 @@ func (q Query) build(d dialect) string {
 	b.WriteString("FROM " + d.source() + "\n")
 	b.WriteString("WHERE " + strings.Join(where, "\n  AND ") + "\n")
 	b.WriteString("  AND (\n    (" + strings.Join(rec[len(where):], "\n      AND ") + ")\n")
+	b.WriteString("    OR (" + strings.Join(validation, "\n      AND ") + ")\n")
 	b.WriteString("    OR (eventname IN (" + lifecycle + ")\n      AND " + keys + ")\n  )\n")
 	b.WriteString("ORDER BY eventtime, eventid\n")
 	return b.String()

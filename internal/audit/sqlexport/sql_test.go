@@ -25,6 +25,7 @@ func TestSQL(t *testing.T) {
 			"WHERE eventsource = 'kms.amazonaws.com'",
 			`strpos(requestparameters, '"aws:bedrock-agentcore:recommendationArn"') > 0`,
 			"eventname NOT IN ('DisableKey', 'EnableKey', 'ScheduleKeyDeletion', 'CancelKeyDeletion', 'PutKeyPolicy')",
+			"OR (eventname = 'DescribeKey'\n      AND useridentity.invokedby = 'bedrock-agentcore.amazonaws.com')",
 			"OR (eventname IN ('DisableKey', 'EnableKey', 'ScheduleKeyDeletion', 'CancelKeyDeletion', 'PutKeyPolicy')",
 			"IN (\n      SELECT DISTINCT regexp_extract(",
 			"ORDER BY eventtime, eventid",
@@ -38,6 +39,8 @@ func TestSQL(t *testing.T) {
 		}, []string{"No --since"}, ""},
 		{"athena one key needs no subquery", Query{Dialect: Athena, KeyARN: key}, []string{
 			"'[^/]+$') = '1234abcd-12ab-34cd-56ef-1234567890ab'",
+			"OR (eventname = 'DescribeKey'\n      AND useridentity.invokedby = 'bedrock-agentcore.amazonaws.com'\n      AND regexp_extract(",
+			"'[^/]+$') = '1234abcd-12ab-34cd-56ef-1234567890ab')",
 			"OR (eventname IN (",
 		}, []string{"SELECT DISTINCT"}, ""},
 		{"lake", Query{Dialect: CloudTrailLake, EventDataStore: "arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/EXAMPLE-f852-4e8f-8bd1-bcf6cEXAMPLE", Since: since}, []string{
