@@ -220,8 +220,8 @@ const startWindow = time.Minute
 // attribute gives each allowed key validation (DescribeKey through
 // AgentCore) to the recommendation whose first call, by the same principal
 // on the same key, follows it within startWindow: of several, the latest
-// one, since a Start that made a recommendation validated the key just
-// before. A denied validation ends StartRecommendation before any
+// one (see likelier), since a Start that made a recommendation validated
+// the key just before. A denied validation ends StartRecommendation before any
 // recommendation exists, and the rest match no recommendation: they are
 // returned as one timeline per key, without a recommendation ARN.
 func (a *Auditor) attribute(ts Timelines) Timelines {
@@ -265,7 +265,7 @@ func (a *Auditor) attribute(ts Timelines) Timelines {
 					v.Time.After(s.first.Time) || s.first.Time.Sub(v.Time) > startWindow {
 					continue
 				}
-				if best == nil || !v.Time.Before(best.Time) {
+				if best == nil || likelier(v, best, s.first) {
 					best = v
 				}
 			}
@@ -291,10 +291,33 @@ func (a *Auditor) attribute(ts Timelines) Timelines {
 	return out
 }
 func sortEntries(es []Entry) {
-	slices.SortStableFunc(es, func(x, y Entry) int {
-		return cmp.Or(x.Time.Compare(y.Time), cmp.Compare(x.source, y.source),
-			cmp.Compare(x.record, y.record), cmp.Compare(x.EventID, y.EventID))
-	})
+	slices.SortStableFunc(es, func(x, y Entry) int { return compareEntries(&x, &y) })
+}
+
+// likelier reports whether validation v is likelier than w to have started
+// the recommendation whose first call is first: the nearer in time. Times
+// are to the second, so within one the records' order decides: one read
+// before first wins over one read after it (logs keep the calls' order; a
+// query export sorted by event id does not, hence one after is still a
+// candidate), then the nearer to first.
+func likelier(v, w, first *Entry) bool {
+	if c := v.Time.Compare(w.Time); c != 0 {
+		return c > 0
+	}
+	vb, wb := compareEntries(v, first) < 0, compareEntries(w, first) < 0
+	if vb != wb {
+		return vb
+	}
+	if vb {
+		return compareEntries(v, w) > 0
+	}
+	return compareEntries(v, w) < 0
+}
+
+// compareEntries orders entries by time, then by where they were read.
+func compareEntries(x, y *Entry) int {
+	return cmp.Or(x.Time.Compare(y.Time), cmp.Compare(x.source, y.source),
+		cmp.Compare(x.record, y.record), cmp.Compare(x.EventID, y.EventID))
 }
 
 // Recommendations is the number of recommendations seen so far.

@@ -406,10 +406,14 @@ func TestAttributionWindow(t *testing.T) {
 	const (
 		alice = "arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/alice"
 		bob   = "arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/bob"
+		carol = "arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/carol"
 	)
+	record := 0
 	ev := func(id string, at time.Duration, who, op, rec, code string) *cloudtrail.Event {
+		record++
 		e := &cloudtrail.Event{
 			EventID: id, EventTime: t0.Add(at), EventSource: cloudtrail.KMSEventSource, EventName: op, ErrorCode: code,
+			Source: "trail.json", Record: record,
 			UserIdentity: cloudtrail.UserIdentity{Type: "AssumedRole", ARN: who, AccountID: "111122223333", InvokedBy: "bedrock-agentcore.amazonaws.com"},
 			Resources:    []cloudtrail.Resource{{Type: "AWS::KMS::Key", ARN: keyARN}},
 		}
@@ -431,6 +435,15 @@ func TestAttributionWindow(t *testing.T) {
 		// Bob's recommendation begins after his validation by more than
 		// the window: it is not the validation of this Start.
 		ev("gdk-b", 2*time.Minute+3*time.Second, bob, "GenerateDataKey", "B1-BBBBBBBBBB", ""),
+		// Within one second the file's order tells: the validation after
+		// C1's first call is another Start's (one that failed later).
+		ev("dk-c1", 5*time.Minute, carol, "DescribeKey", "", ""),
+		ev("gdk-c1", 5*time.Minute, carol, "GenerateDataKey", "C1-CCCCCCCCCC", ""),
+		ev("dk-c2", 5*time.Minute, carol, "DescribeKey", "", ""),
+		// A query export orders one second's records by event id: the
+		// only validation is still the Start's.
+		ev("gdk-d1", 6*time.Minute, carol, "GenerateDataKey", "D1-DDDDDDDDDD", ""),
+		ev("dk-d1", 6*time.Minute, carol, "DescribeKey", "", ""),
 	} {
 		a.Add(e)
 	}
@@ -449,7 +462,9 @@ func TestAttributionWindow(t *testing.T) {
 		"A1-AAAAAAAAAA": {"dk-a1", "gdk-a1"},
 		"A2-AAAAAAAAAA": {"dk-a2", "gdk-a2"},
 		"B1-BBBBBBBBBB": {"gdk-b"},
-		"key":           {"dk-a0", "dk-b"},
+		"C1-CCCCCCCCCC": {"dk-c1", "gdk-c1"},
+		"D1-DDDDDDDDDD": {"gdk-d1", "dk-d1"},
+		"key":           {"dk-a0", "dk-b", "dk-c2"},
 	}
 	for k, w := range want {
 		if !slices.Equal(got[k], w) {

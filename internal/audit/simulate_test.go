@@ -16,6 +16,37 @@ import (
 	"github.com/kmslint/kmslint/simulator/scenario"
 )
 
+// In the simulator's trail every call of a run falls in one second: the
+// key validation of each Start joins its recommendation by the records'
+// order, and the one of the Start that the disabled key stopped stays with
+// the key.
+func TestSimulatedValidationsAttributed(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := scenario.Run(context.Background(), []string{"key-disabled"}, scenario.Options{TrailDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	a := audit.New(audit.Options{})
+	if _, err := cloudtrail.Read(context.Background(), cloudtrail.Inputs{Paths: []string{dir}}, cloudtrail.Options{},
+		func(ev *cloudtrail.Event) error { a.Add(ev); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Finish(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Recommendations != 1 || len(res.Timelines) != 2 {
+		t.Fatalf("%d timelines, %d of recommendations", len(res.Timelines), res.Recommendations)
+	}
+	if e := res.Timelines[0].Events[0]; e.Operation != "DescribeKey" || e.Outcome != "ok" {
+		t.Errorf("the recommendation starts with %s %s", e.Operation, e.Outcome)
+	}
+	key := res.Timelines[1]
+	if len(key.Events) != 1 || key.Events[0].Operation != "DescribeKey" || len(key.KeyEvents) != 1 ||
+		!key.KeyEvents[0].Time.Equal(key.Events[0].Time) {
+		t.Errorf("key's timeline %+v", key)
+	}
+}
+
 // The trails `kmslint simulate --trail DIR` writes, audited as
 // `kmslint audit --policy key.json DIR/<scenario>` would: the refusals of the
 // fault scenarios are what the key policy is for. None is an AUD001 error,
