@@ -140,10 +140,12 @@ func TestScenarios(t *testing.T) {
 			opts:    Options{Policy: engine(t, "no-service-statement.json")},
 			want:    []string{"AUD001 DeniedRec-FFFFFFFFFF"},
 			message: map[string]string{"AUD001": "no statement of the key policy allows it: add a statement that allows service:bedrock-agentcore.amazonaws.com kms:Decrypt"}},
+		// The caller started the recommendation, so the service worked for
+		// it: the policy then was not the one given.
 		{name: "denied service principal, policy that allows the recommendation's source", path: "denied-service.json", recs: 1,
 			opts:    Options{Policy: engine(t, "../../../policies/canonical.json")},
 			want:    []string{"AUD001 DeniedRec-FFFFFFFFFF"},
-			message: map[string]string{"AUD001": "CloudTrail does not record the values the service sent"}},
+			message: map[string]string{"AUD001": "the given key policy allows it (AllowServicePrincipalAccess), and arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/kmslint started this recommendation at 2026-01-05T10:00:03Z, so the service acted for it: the key policy at the time did not allow it"}},
 		{name: "denied service principal, policy with a Deny", path: "denied-service.json", recs: 1,
 			opts:    Options{Policy: engine(t, "deny-service.json")},
 			want:    []string{"AUD001 DeniedRec-FFFFFFFFFF"},

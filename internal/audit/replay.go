@@ -118,9 +118,14 @@ func (a *Auditor) failure(t *Timeline, e *Entry) (string, *report.Evidence) {
 			// CloudTrail records no aws:SourceAccount or aws:SourceArn for
 			// a service principal's call, so the replay had to assume the
 			// recommendation's own. IAM policies and SCPs do not apply to
-			// service principals: the likelier cause is a request for
-			// another resource, which the policy rightly refused.
+			// service principals: when a caller started this recommendation
+			// the service worked for it and the policy was another; else the
+			// likelier cause is a request for another resource, which the
+			// policy rightly refused.
 			// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+			if start := startedBy(t); start != nil {
+				return fmt.Sprintf("the given key policy allows it (%s), and %s started this recommendation at %s, so the service acted for it: the key policy at the time did not allow it", strings.Join(r.res.Deciding(), ", "), start.Principal, start.Time.UTC().Format("2006-01-02T15:04:05Z")), r.ev
+			}
 			return fmt.Sprintf("the given key policy allows it when aws:SourceAccount and aws:SourceArn name this recommendation (%s), but CloudTrail does not record the values the service sent: it most likely acted for another resource (a confused-deputy attempt the policy refused), or the policy at the time differed", strings.Join(r.res.Deciding(), ", ")), r.ev
 		}
 		return fmt.Sprintf("the given key policy allows it now (%s): the policy at the time differed, or an IAM policy, grant or SCP denied it", strings.Join(r.res.Deciding(), ", ")), r.ev
@@ -134,6 +139,17 @@ func (a *Auditor) failure(t *Timeline, e *Entry) (string, *report.Evidence) {
 		msg += " (closest: " + near + ")"
 	}
 	return msg, r.ev
+}
+
+// startedBy is the caller's call that started a recommendation
+// (GenerateDataKey through AgentCore, dry run or not), or nil.
+func startedBy(t *Timeline) *Entry {
+	for i := range t.Events {
+		if e := &t.Events[i]; e.Who == WhoCaller && e.Operation == "GenerateDataKey" && e.Allowed() {
+			return e
+		}
+	}
+	return nil
 }
 
 // grantHint is the statement to add for a denied call of the workflow,
