@@ -203,7 +203,7 @@ func runAudit(c *cli.Context, e env) error {
 	rep.InputErrors = audit.NewInputErrors(res.Errors)
 	rep.Summary = report.Summary{
 		Files: res.Stats.Files, Records: res.Stats.Records, KMSEvents: res.Stats.Matched,
-		Recommendations: len(out.Timelines),
+		Recommendations: out.Recommendations,
 	}
 	rep.Rules = append(audit.Rules(), linter.Rules()...)
 	rep.Inputs = in.Paths

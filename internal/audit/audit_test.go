@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/cloudtrail"
@@ -22,8 +24,9 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 const (
-	keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-	recPfx = "arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/"
+	keyARN     = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	recPfx     = "arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/"
+	foreignRec = "arn:aws:bedrock-agentcore:us-east-1:444455556666:recommendation/OutsiderRec-GGGGGGGGGG"
 )
 
 var (
@@ -81,7 +84,7 @@ func run(t testing.TB, opts Options, paths ...string) (*Result, cloudtrail.Resul
 func short(fs []report.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		where := strings.TrimPrefix(f.RecommendationARN, recPfx)
+		where := cmp.Or(strings.TrimPrefix(f.RecommendationARN, recPfx), "key")
 		if f.File != "" {
 			where = "lint"
 		}
@@ -93,13 +96,18 @@ func short(fs []report.Finding) []string {
 
 func TestScenarios(t *testing.T) {
 	tests := []struct {
-		name    string
-		path    string
-		opts    Options
-		want    []string
-		recs    int
-		inErrs  int
-		message map[string]string // rule -> substring of its message
+		name string
+		path string
+		opts Options
+		want []string
+		recs int
+		// keyLevel counts the timelines of calls that name no
+		// recommendation.
+		keyLevel int
+		inErrs   int
+		message  map[string]string // rule -> substring of its message
+		// severity is the rule's severity where it is not the catalogue's.
+		severity map[string]report.Severity
 	}{
 		{name: "healthy lifecycle", path: "healthy.json", recs: 1,
 			want: []string{"AUD007 HealthyRec-AAAAAAAAAA"}},
@@ -132,18 +140,61 @@ func TestScenarios(t *testing.T) {
 			opts:    Options{Policy: engine(t, "no-service-statement.json")},
 			want:    []string{"AUD001 DeniedRec-FFFFFFFFFF"},
 			message: map[string]string{"AUD001": "no statement of the key policy allows it: add a statement that allows service:bedrock-agentcore.amazonaws.com kms:Decrypt"}},
+		// The caller started the recommendation, so the service worked for
+		// it: the policy then was not the one given.
 		{name: "denied service principal, policy that allows the recommendation's source", path: "denied-service.json", recs: 1,
 			opts:    Options{Policy: engine(t, "../../../policies/canonical.json")},
 			want:    []string{"AUD001 DeniedRec-FFFFFFFFFF"},
-			message: map[string]string{"AUD001": "CloudTrail does not record the values the service sent"}},
+			message: map[string]string{"AUD001": "the given key policy allows it (AllowServicePrincipalAccess), and arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/kmslint started this recommendation at 2026-01-05T10:00:03Z, so the service acted for it: the key policy at the time did not allow it"}},
 		{name: "denied service principal, policy with a Deny", path: "denied-service.json", recs: 1,
 			opts:    Options{Policy: engine(t, "deny-service.json")},
 			want:    []string{"AUD001 DeniedRec-FFFFFFFFFF"},
 			message: map[string]string{"AUD001": "denies it explicitly in DenyServiceDecrypt"}},
-		{name: "caller's own direct call denied, condition missing", path: "denied-direct.json", recs: 1,
-			opts:    Options{Policy: engine(t, "no-service-statement.json")},
-			want:    []string{"AUD001 DeniedRec-FFFFFFFFFF", "AUD002 DeniedRec-FFFFFFFFFF"},
-			message: map[string]string{"AUD001": "(closest: AllowCallerThroughAgentCore: ", "AUD002": "directly (Decrypt, once)"}},
+		// The policy requires calls through AgentCore: refusing the role's
+		// own direct call is right, and loosening kms:ViaService is no fix.
+		{name: "caller's own direct call refused", path: "denied-direct.json", recs: 1,
+			opts:     Options{Policy: engine(t, "no-service-statement.json")},
+			want:     []string{"AUD002 DeniedRec-FFFFFFFFFF"},
+			severity: map[string]report.Severity{"AUD002": report.SeverityWarning},
+			message:  map[string]string{"AUD002": "directly (Decrypt, once) and is neither a caller through bedrock-agentcore.amazonaws.com nor the service principal; the key policy refused the call: a blocked attempt, nothing to change in the key policy; no statement of the given key policy allows it (AllowCallerThroughAgentCore: condition StringEquals kms:ViaService: key is absent from the request)"}},
+		// Another account's recommendation names the key (the simulator's
+		// confused-deputy scenario): the policy refusing the service and the
+		// outsider is right, so it is a blocked attempt, not a denial to
+		// fix.
+		{name: "confused deputy refused", path: "confused-deputy.json", recs: 1, keyLevel: 1,
+			want:     []string{"AUD002 key", "AUD003 " + foreignRec},
+			severity: map[string]report.Severity{"AUD002": report.SeverityWarning, "AUD003": report.SeverityWarning},
+			message: map[string]string{
+				"AUD002": "arn:aws:sts::444455556666:assumed-role/Outsider/kmslint (account 444455556666, not the key's 111122223333) asked bedrock-agentcore.amazonaws.com to use this key (DescribeKey, once; the key validation of StartRecommendation)",
+				"AUD003": "(GenerateDataKey, Decrypt by bedrock-agentcore.amazonaws.com); the key policy refused both calls: a blocked attempt, nothing to change in the key policy"}},
+		{name: "confused deputy refused, the policy agrees", path: "confused-deputy.json", recs: 1, keyLevel: 1,
+			opts:     Options{Policy: engine(t, "../../../policies/canonical.json")},
+			want:     []string{"AUD002 key", "AUD003 " + foreignRec},
+			severity: map[string]report.Severity{"AUD002": report.SeverityWarning, "AUD003": report.SeverityWarning},
+			message: map[string]string{
+				"AUD002": "; no statement of the given key policy allows it",
+				"AUD003": `no statement of the given key policy allows it (AllowServicePrincipalAccess: condition StringEquals aws:SourceAccount: request value "444455556666" does not match "111122223333")`}},
+		{name: "confused deputy refused then, the given policy lets it in", path: "confused-deputy.json", recs: 1, keyLevel: 1,
+			opts: Options{Policy: engine(t, "open-policy.json")},
+			want: []string{"AUD002 key", "AUD003 " + foreignRec},
+			message: map[string]string{
+				"AUD002": "; the key policy refused the call then, but the given key policy allows DescribeKey (DescribeThroughAgentCore) to any principal of that account whose own IAM policy allows it: the key is open to this attempt now; run kmslint lint on the policy",
+				"AUD003": "; the key policy refused both calls then, but the given key policy allows GenerateDataKey (AllowServiceAnywhere): the key is open to this attempt now"}},
+		// StartRecommendation stops at a denied DescribeKey: no
+		// recommendation, so the call is the key's. An allowed one belongs
+		// to the recommendation it started.
+		{name: "key validation denied to a role that is no caller", path: "caller-denied.json", recs: 1, keyLevel: 1,
+			opts:     Options{Callers: []string{"arn:aws:iam::111122223333:role/MyRecommendationRole"}, Policy: engine(t, "../../../policies/canonical.json")},
+			want:     []string{"AUD001 key", "AUD002 key", "AUD007 RetryRec-HHHHHHHHHH"},
+			severity: map[string]report.Severity{"AUD002": report.SeverityWarning},
+			message: map[string]string{
+				"AUD001": "DescribeKey by arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/kmslint (caller) was denied with AccessDeniedException once, first at 2026-02-01T10:00:10Z (the key validation of StartRecommendation: no recommendation was created): the given key policy allows it now (AllowCallerAccess)",
+				"AUD002": "UnlistedRole/kmslint asked bedrock-agentcore.amazonaws.com to use this key (DescribeKey, once; the key validation of StartRecommendation) and is not one of the callers (--caller); the key policy refused the call: a blocked attempt, nothing to change in the key policy"}},
+		{name: "key validation denied, callers unknown", path: "caller-denied.json", recs: 1, keyLevel: 1,
+			opts: Options{Policy: engine(t, "deny-service.json")},
+			want: []string{"AUD001 key", "AUD001 key", "AUD007 RetryRec-HHHHHHHHHH"},
+			message: map[string]string{
+				"AUD001": "UnlistedRole/kmslint (caller) was denied with AccessDeniedException once, first at 2026-02-01T10:00:00Z (the key validation of StartRecommendation: no recommendation was created): the key policy allows it only through the account's IAM policies (EnableRootAccess), which did not allow it: if arn:aws:iam::111122223333:role/UnlistedRole is meant to start recommendations, allow it in the principal's IAM policy, or add a key-policy statement that allows arn:aws:iam::111122223333:role/UnlistedRole kms:DescribeKey, as `kmslint generate --caller` writes it; if not, the refusal is right (name the callers with --caller)"}},
 		{name: "truncated gzip beside a good file", path: "truncated", recs: 1, inErrs: 1,
 			want: []string{"AUD007 HealthyRec-AAAAAAAAAA"}},
 		{name: "another key only", path: "healthy.json", recs: 0,
@@ -158,8 +209,8 @@ func TestScenarios(t *testing.T) {
 			if got := short(res.Findings); !slices.Equal(got, tt.want) {
 				t.Errorf("findings:\n got %q\nwant %q", got, tt.want)
 			}
-			if len(res.Timelines) != tt.recs {
-				t.Errorf("%d timelines, want %d", len(res.Timelines), tt.recs)
+			if res.Recommendations != tt.recs || len(res.Timelines) != tt.recs+tt.keyLevel {
+				t.Errorf("%d timelines, %d of recommendations; want %d and %d", len(res.Timelines), res.Recommendations, tt.recs+tt.keyLevel, tt.recs)
 			}
 			if len(rr.Errors) != tt.inErrs {
 				t.Errorf("%d input errors, want %d: %v", len(rr.Errors), tt.inErrs, rr.Errors)
@@ -176,6 +227,18 @@ func TestScenarios(t *testing.T) {
 			for _, f := range res.Findings {
 				if len(f.EventIDs) == 0 {
 					t.Errorf("%s has no event ids", f.Rule)
+				}
+				want, ok := tt.severity[f.Rule]
+				if !ok {
+					want = ruleTitles[f.Rule].Severity
+				}
+				if f.Severity != want {
+					t.Errorf("%s is %s, want %s: %s", f.Rule, f.Severity, want, f.Message)
+				}
+				// What the key policy was right to refuse gets no fix that
+				// would let it in.
+				if (f.Rule == "AUD002" || f.Rule == "AUD003") && f.Severity != report.SeverityError && strings.Contains(f.Message, "add a") {
+					t.Errorf("%s suggests a grant for a refused attempt: %s", f.Rule, f.Message)
 				}
 			}
 		})
@@ -239,8 +302,10 @@ func TestTimelineOrderAndWho(t *testing.T) {
 }
 
 // Events arrive in any order across files; the result must not depend on it.
-func TestOrderIndependent(t *testing.T) {
-	data, err := os.ReadFile("testdata/trails/disabled.json")
+// records are the records of a test trail.
+func records(t testing.TB, name string) []json.RawMessage {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "trails", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,31 +313,165 @@ func TestOrderIndependent(t *testing.T) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	var evs []*cloudtrail.Event
-	for _, r := range doc.Records {
-		var ev cloudtrail.Event
-		if err := json.Unmarshal(r, &ev); err != nil {
-			t.Fatal(err)
-		}
-		evs = append(evs, &ev)
+	return doc.Records
+}
+
+func TestOrderIndependent(t *testing.T) {
+	for _, name := range []string{"disabled.json", "caller-denied.json", "confused-deputy.json"} {
+		t.Run(name, func(t *testing.T) {
+			var evs []*cloudtrail.Event
+			for _, r := range records(t, name) {
+				var ev cloudtrail.Event
+				if err := json.Unmarshal(r, &ev); err != nil {
+					t.Fatal(err)
+				}
+				evs = append(evs, &ev)
+			}
+			audit := func(order []*cloudtrail.Event) []byte {
+				a := New(Options{Callers: []string{"arn:aws:iam::111122223333:role/MyRecommendationRole"}})
+				for _, ev := range order {
+					a.Add(ev)
+				}
+				res, err := a.Finish(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, _ := json.Marshal(res)
+				return out
+			}
+			fwd := audit(evs)
+			rev := slices.Clone(evs)
+			slices.Reverse(rev)
+			if got := audit(rev); !bytes.Equal(got, fwd) {
+				t.Errorf("reversed input gives another result:\n%s\n%s", got, fwd)
+			}
+		})
 	}
-	audit := func(order []*cloudtrail.Event) []byte {
-		a := New(Options{})
-		for _, ev := range order {
-			a.Add(ev)
+}
+
+// A key validation (DescribeKey through AgentCore) joins the recommendation
+// it started; the rest stay with the key, and the text report shows both.
+func TestKeyValidationsAttributed(t *testing.T) {
+	res, _ := run(t, Options{}, "testdata/trails/caller-denied.json", "testdata/trails/healthy.json")
+	byRec := map[string][]string{}
+	for _, tl := range res.Timelines {
+		var evs []string
+		for _, e := range tl.Events {
+			evs = append(evs, e.Operation+"/"+e.Outcome+"/"+strings.TrimPrefix(e.EventID, "00000000-0000-4000-8000-"))
 		}
-		res, err := a.Finish(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, _ := json.Marshal(res)
-		return out
+		byRec[cmp.Or(strings.TrimPrefix(tl.RecommendationARN, recPfx), "key "+tl.Key)] = evs
 	}
-	fwd := audit(evs)
-	rev := slices.Clone(evs)
-	slices.Reverse(rev)
-	if got := audit(rev); !bytes.Equal(got, fwd) {
-		t.Errorf("reversed input gives another result:\n%s\n%s", got, fwd)
+	want := map[string][]string{
+		"HealthyRec-AAAAAAAAAA": {"DescribeKey/ok/000000000001", "GenerateDataKey/DryRunOperationException/000000000002",
+			"Decrypt/DryRunOperationException/000000000003", "GenerateDataKey/ok/000000000004", "Decrypt/ok/000000000005",
+			"GenerateDataKey/ok/000000000006", "Decrypt/ok/000000000007"},
+		"RetryRec-HHHHHHHHHH": {"DescribeKey/ok/000000000303", "GenerateDataKey/DryRunOperationException/000000000304",
+			"Decrypt/DryRunOperationException/000000000305", "GenerateDataKey/ok/000000000306", "Decrypt/ok/000000000307",
+			"GenerateDataKey/ok/000000000308"},
+		// The denied validations stopped their Start; the last one was
+		// followed by nothing.
+		"key " + keyARN: {"DescribeKey/AccessDeniedException/000000000301", "DescribeKey/AccessDeniedException/000000000302",
+			"DescribeKey/ok/000000000309"},
+	}
+	if len(byRec) != len(want) {
+		t.Errorf("timelines %v", byRec)
+	}
+	for k, w := range want {
+		if !slices.Equal(byRec[k], w) {
+			t.Errorf("%s: %q, want %q", k, byRec[k], w)
+		}
+	}
+	if res.Recommendations != 2 || res.Timelines[2].RecommendationARN != "" {
+		t.Errorf("%d recommendations, last timeline %q", res.Recommendations, res.Timelines[len(res.Timelines)-1].RecommendationARN)
+	}
+	var buf bytes.Buffer
+	if err := res.Timelines.WriteText(&buf, report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "key "+keyARN+"\n  AgentCore calls of no recommendation in the trail\n  2026-02-01T10:00:00Z  DescribeKey          caller   AccessDeniedException") {
+		t.Errorf("text:\n%s", buf.String())
+	}
+	out, err := json.Marshal(res.Timelines[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "recommendationArn") {
+		t.Errorf("a key's timeline names a recommendation: %s", out)
+	}
+}
+
+// Which validation starts which recommendation: the latest allowed one by
+// the same principal on the same key within startWindow before its first
+// call.
+func TestAttributionWindow(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	const (
+		alice = "arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/alice"
+		bob   = "arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/bob"
+		carol = "arn:aws:sts::111122223333:assumed-role/MyRecommendationRole/carol"
+	)
+	record := 0
+	ev := func(id string, at time.Duration, who, op, rec, code string) *cloudtrail.Event {
+		record++
+		e := &cloudtrail.Event{
+			EventID: id, EventTime: t0.Add(at), EventSource: cloudtrail.KMSEventSource, EventName: op, ErrorCode: code,
+			Source: "trail.json", Record: record,
+			UserIdentity: cloudtrail.UserIdentity{Type: "AssumedRole", ARN: who, AccountID: "111122223333", InvokedBy: "bedrock-agentcore.amazonaws.com"},
+			Resources:    []cloudtrail.Resource{{Type: "AWS::KMS::Key", ARN: keyARN}},
+		}
+		if rec != "" {
+			e.RequestParameters = json.RawMessage(`{"encryptionContext":{"aws:bedrock-agentcore:recommendationArn":"` + recPfx + rec + `"}}`)
+		}
+		return e
+	}
+	a := New(Options{})
+	for _, e := range []*cloudtrail.Event{
+		// A Start that failed after validating the key (say, a name
+		// already taken), then one that made A1.
+		ev("dk-a0", -30*time.Second, alice, "DescribeKey", "", ""),
+		ev("dk-a1", 0, alice, "DescribeKey", "", ""),
+		ev("gdk-a1", time.Second, alice, "GenerateDataKey", "A1-AAAAAAAAAA", ""),
+		ev("dk-b", 2*time.Second, bob, "DescribeKey", "", ""),
+		ev("dk-a2", 20*time.Second, alice, "DescribeKey", "", ""),
+		ev("gdk-a2", 21*time.Second, alice, "GenerateDataKey", "A2-AAAAAAAAAA", ""),
+		// Bob's recommendation begins after his validation by more than
+		// the window: it is not the validation of this Start.
+		ev("gdk-b", 2*time.Minute+3*time.Second, bob, "GenerateDataKey", "B1-BBBBBBBBBB", ""),
+		// Within one second the file's order tells: the validation after
+		// C1's first call is another Start's (one that failed later).
+		ev("dk-c1", 5*time.Minute, carol, "DescribeKey", "", ""),
+		ev("gdk-c1", 5*time.Minute, carol, "GenerateDataKey", "C1-CCCCCCCCCC", ""),
+		ev("dk-c2", 5*time.Minute, carol, "DescribeKey", "", ""),
+		// A query export orders one second's records by event id: the
+		// only validation is still the Start's.
+		ev("gdk-d1", 6*time.Minute, carol, "GenerateDataKey", "D1-DDDDDDDDDD", ""),
+		ev("dk-d1", 6*time.Minute, carol, "DescribeKey", "", ""),
+	} {
+		a.Add(e)
+	}
+	res, err := a.Finish(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, tl := range res.Timelines {
+		for _, e := range tl.Events {
+			k := cmp.Or(strings.TrimPrefix(tl.RecommendationARN, recPfx), "key")
+			got[k] = append(got[k], e.EventID)
+		}
+	}
+	want := map[string][]string{
+		"A1-AAAAAAAAAA": {"dk-a1", "gdk-a1"},
+		"A2-AAAAAAAAAA": {"dk-a2", "gdk-a2"},
+		"B1-BBBBBBBBBB": {"gdk-b"},
+		"C1-CCCCCCCCCC": {"dk-c1", "gdk-c1"},
+		"D1-DDDDDDDDDD": {"gdk-d1", "dk-d1"},
+		"key":           {"dk-a0", "dk-b", "dk-c2"},
+	}
+	for k, w := range want {
+		if !slices.Equal(got[k], w) {
+			t.Errorf("%s: %q, want %q", k, got[k], w)
+		}
 	}
 }
 
@@ -341,19 +540,23 @@ func TestClassify(t *testing.T) {
 		name    string
 		u       cloudtrail.UserIdentity
 		callers map[string]bool
+		account string
 		want    Who
 	}{
-		{"service principal", cloudtrail.UserIdentity{Type: "AWSService", InvokedBy: "bedrock-agentcore.amazonaws.com"}, nil, WhoService},
-		{"another service", cloudtrail.UserIdentity{Type: "AWSService", InvokedBy: "s3.amazonaws.com"}, nil, WhoOther},
-		{"caller through the service", session, nil, WhoCaller},
-		{"known caller, role derived from the session ARN", session, map[string]bool{"arn:aws:iam::111122223333:role/R": true}, WhoCaller},
-		{"unknown caller", session, map[string]bool{"arn:aws:iam::111122223333:role/X": true}, WhoOther},
-		{"direct call", cloudtrail.UserIdentity{Type: "IAMUser", ARN: "arn:aws:iam::111122223333:user/u"}, nil, WhoOther},
-		{"through another service", cloudtrail.UserIdentity{Type: "IAMUser", ARN: "arn:aws:iam::111122223333:user/u", InvokedBy: "AWS Internal"}, nil, WhoOther},
+		{"service principal", cloudtrail.UserIdentity{Type: "AWSService", InvokedBy: "bedrock-agentcore.amazonaws.com"}, nil, "111122223333", WhoService},
+		{"another service", cloudtrail.UserIdentity{Type: "AWSService", InvokedBy: "s3.amazonaws.com"}, nil, "", WhoOther},
+		{"caller through the service", session, nil, "111122223333", WhoCaller},
+		{"caller, key account unknown", session, nil, "", WhoCaller},
+		{"known caller, role derived from the session ARN", session, map[string]bool{"arn:aws:iam::111122223333:role/R": true}, "", WhoCaller},
+		{"unknown caller", session, map[string]bool{"arn:aws:iam::111122223333:role/X": true}, "", WhoOther},
+		{"another account's role through the service", session, nil, "444455556666", WhoOther},
+		{"another account by accountId", cloudtrail.UserIdentity{Type: "AssumedRole", ARN: "arn:aws:sts::111122223333:assumed-role/R/s", AccountID: "444455556666", InvokedBy: "bedrock-agentcore.amazonaws.com"}, nil, "111122223333", WhoOther},
+		{"direct call", cloudtrail.UserIdentity{Type: "IAMUser", ARN: "arn:aws:iam::111122223333:user/u"}, nil, "", WhoOther},
+		{"through another service", cloudtrail.UserIdentity{Type: "IAMUser", ARN: "arn:aws:iam::111122223333:user/u", InvokedBy: "AWS Internal"}, nil, "", WhoOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := classify(tt.u, tt.callers); got != tt.want {
+			if got := classify(tt.u, tt.callers, tt.account); got != tt.want {
 				t.Errorf("classify = %s, want %s", got, tt.want)
 			}
 		})
@@ -373,16 +576,8 @@ func TestCompactSize(t *testing.T) {
 }
 
 func FuzzAdd(f *testing.F) {
-	for _, name := range []string{"healthy.json", "disabled.json", "putkeypolicy.json"} {
-		data, err := os.ReadFile(filepath.Join("testdata", "trails", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		var doc struct{ Records []json.RawMessage }
-		if err := json.Unmarshal(data, &doc); err != nil {
-			f.Fatal(err)
-		}
-		for _, r := range doc.Records {
+	for _, name := range []string{"healthy.json", "disabled.json", "putkeypolicy.json", "caller-denied.json", "confused-deputy.json"} {
+		for _, r := range records(f, name) {
 			f.Add([]byte(r))
 		}
 	}

@@ -72,9 +72,13 @@ type request struct {
 }
 
 // Timeline is one recommendation's KMS events, oldest first, with the
-// lifecycle events of the key it used.
+// lifecycle events of the key it used. A timeline without a
+// RecommendationARN holds a key's AgentCore calls that belong to no
+// recommendation the trail shows: key validations (DescribeKey) of
+// StartRecommendation calls that failed, or whose recommendation made no
+// later call in the audited window.
 type Timeline struct {
-	RecommendationARN string  `json:"recommendationArn"`
+	RecommendationARN string  `json:"recommendationArn,omitempty"`
 	Key               string  `json:"key"`
 	Events            []Entry `json:"events"`
 	KeyEvents         []Entry `json:"keyEvents"`
@@ -187,8 +191,11 @@ func identityARN(u cloudtrail.UserIdentity) string {
 }
 
 // classify says who made a call, given the known callers (empty: anyone
-// the service acted for counts as a caller).
-func classify(u cloudtrail.UserIdentity, callers map[string]bool) Who {
+// the service acted for counts as a caller) and the key's account ("" when
+// unknown). A caller calls StartRecommendation in the recommendation's
+// account and AgentCore uses its identity, so a principal of another account
+// than the key's is no caller of this key's recommendations.
+func classify(u cloudtrail.UserIdentity, callers map[string]bool, keyAccount string) Who {
 	if u.Type == "AWSService" {
 		if u.InvokedBy == agentcore.ServicePrincipal || u.InvokedBy == "" {
 			return WhoService
@@ -198,8 +205,21 @@ func classify(u cloudtrail.UserIdentity, callers map[string]bool) Who {
 	if u.InvokedBy != agentcore.ServicePrincipal {
 		return WhoOther
 	}
+	if acc := accountOf(u); keyAccount != "" && acc != "" && acc != keyAccount {
+		return WhoOther
+	}
 	if len(callers) > 0 && !callers[identityARN(u)] && !callers[u.ARN] {
 		return WhoOther
 	}
 	return WhoCaller
+}
+
+// accountOf is the account of an IAM identity: the record's accountId, else
+// the account in its ARN.
+func accountOf(u cloudtrail.UserIdentity) string {
+	if u.AccountID != "" {
+		return u.AccountID
+	}
+	_, acc, _ := arnParts(u.ARN)
+	return acc
 }

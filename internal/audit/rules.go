@@ -24,18 +24,18 @@ func Docs() []lint.RuleDoc {
 	return []lint.RuleDoc{
 		{RuleMeta: report.RuleMeta{ID: "AUD001", Severity: report.SeverityError, Profile: "audit",
 			Title:       "Recommendation KMS call denied",
-			Description: "A KMS call made for a recommendation (it carries the encryption context aws:bedrock-agentcore:recommendationArn) was denied with AccessDenied. With --policy the request is replayed through the authorization engine to name the statement that denied it or the grant that is missing.",
-			Fix:         "Add a key-policy statement that allows the principal the action with the recommendation's encryption context, or remove the Deny that matched (see `kmslint generate`)."},
+			Description: "A KMS call of the workflow was denied with AccessDenied: a caller's or the service principal's call for a recommendation of the key's account (it carries the encryption context aws:bedrock-agentcore:recommendationArn), or a caller's key validation (DescribeKey through AgentCore) that stopped StartRecommendation. With --policy the request is replayed through the authorization engine to name the statement that denied it or the grant that is missing. Refusals of anyone else (AUD002) or of another account's recommendation (AUD003) are the key policy doing its job and are reported there.",
+			Fix:         "Add a key-policy statement that allows the principal the action, scoped to the key's own recommendations (encryption context for callers, aws:SourceAccount and aws:SourceArn for the service principal), or remove the Deny that matched (see `kmslint generate`)."},
 			Example: `{"eventName": "Decrypt", "errorCode": "AccessDenied", "userIdentity": {"type": "AWSService", "invokedBy": "bedrock-agentcore.amazonaws.com"}, "requestParameters": {` + recContext + `}}`},
 		{RuleMeta: report.RuleMeta{ID: "AUD002", Severity: report.SeverityError, Profile: "audit",
 			Title:       "Recommendation context used by an unexpected principal",
-			Description: "A KMS call carried a recommendation's encryption context but came neither from a caller through AgentCore (userIdentity.invokedBy bedrock-agentcore.amazonaws.com) nor from the AgentCore service principal: someone used, or tried to use, the recommendation's data key directly.",
-			Fix:         "Find who the principal is; narrow the key policy so that only the callers through the service (kms:ViaService) and the service principal get the recommendation context."},
+			Description: "A KMS call carried a recommendation's encryption context, or asked AgentCore to validate the key, but came neither from a caller through AgentCore (userIdentity.invokedBy bedrock-agentcore.amazonaws.com; of the key's account, and one of --caller when given) nor from the AgentCore service principal: someone used, or tried to use, the key for recommendations. An error when a call got through; a warning when the key policy refused every call (a blocked attempt), unless the --policy given would let it in now.",
+			Fix:         "When a call got through, find who the principal is and narrow the key policy so that only the callers through the service (kms:ViaService) and the service principal get the recommendation context. A blocked attempt needs no change to the key policy."},
 			Example: `{"eventName": "Decrypt", "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/Mallory"}, "requestParameters": {` + recContext + `}}   (no invokedBy)`},
 		{RuleMeta: report.RuleMeta{ID: "AUD003", Severity: report.SeverityError, Profile: "audit",
 			Title:       "Encryption context names a foreign recommendation",
-			Description: "The encryption context names a recommendation of another account or region than the key's, or a value that is no recommendation ARN: the key serves requests it was not meant for.",
-			Fix:         "Pin kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn to arn:aws:bedrock-agentcore:REGION:ACCOUNT:recommendation/* of the key's account and region."},
+			Description: "The encryption context names a recommendation of another account or region than the key's, or a value that is no recommendation ARN: someone points another account's recommendations at the key (a confused-deputy attempt when the service principal makes the call). An error when a call got through: the key serves requests it was not meant for. A warning when the key policy refused every call (a blocked attempt), unless the --policy given would let it in now.",
+			Fix:         "When a call got through, pin the callers' kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn and the service principal's aws:SourceAccount and aws:SourceArn to the key's account and region (arn:aws:bedrock-agentcore:REGION:ACCOUNT:recommendation/*). A blocked attempt needs no change to the key policy."},
 			Example: `key arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab used with "encryptionContext": {"aws:bedrock-agentcore:recommendationArn": "arn:aws:bedrock-agentcore:us-east-1:444455556666:recommendation/TheirRec-AB1CD2EF3G"}`},
 		{RuleMeta: report.RuleMeta{ID: "AUD004", Severity: report.SeverityWarning, Profile: "audit",
 			Title:       "Key disabled or scheduled for deletion while in use",
@@ -127,16 +127,27 @@ func times(n int) string {
 	return fmt.Sprintf("%d times", n)
 }
 
-// denied is AUD001: one finding per principal and operation.
+// denied is AUD001: one finding per principal and operation, for the calls
+// of this account's recommendations by a caller or the service principal:
+// the workflow's own calls, which a denial breaks. Denials of anyone else
+// (AUD002) and of another account's recommendation (AUD003) are the key
+// policy keeping them out, and a fix would let them in.
 func (a *Auditor) denied(t *Timeline) []report.Finding {
+	if a.isForeign(t) {
+		return nil
+	}
 	var out []report.Finding
-	for _, g := range groupBy(t.Events, (*Entry).Denied, func(e *Entry) string { return e.Operation + "\x00" + e.Principal }) {
+	keep := func(e *Entry) bool { return e.Denied() && e.Who != WhoOther }
+	for _, g := range groupBy(t.Events, keep, func(e *Entry) string { return e.Operation + "\x00" + e.Principal }) {
 		e := g.entries[0]
 		msg := fmt.Sprintf("%s by %s (%s) was denied with %s %s, first at %s",
 			e.Operation, e.Principal, e.Who, e.Outcome, times(len(g.entries)), e.Time.UTC().Format("2006-01-02T15:04:05Z"))
+		if t.RecommendationARN == "" {
+			msg += " (the key validation of StartRecommendation: no recommendation was created)"
+		}
 		f := finding("AUD001", t, msg, ids(g.entries))
 		if a.opts.Policy != nil && e.ev != nil {
-			explain, ev := a.replay(t, e)
+			explain, ev := a.failure(t, e)
 			f.Message += ": " + explain
 			f.Evidence = ev
 			if ev != nil && len(ev.Statements) > 0 {
@@ -149,24 +160,114 @@ func (a *Auditor) denied(t *Timeline) []report.Finding {
 }
 
 // intruders is AUD002: one finding per unexpected principal.
-func intruders(t *Timeline) []report.Finding {
+func (a *Auditor) intruders(t *Timeline) []report.Finding {
 	var out []report.Finding
+	_, keyAccount := a.keyHome(t)
 	for _, g := range groupBy(t.Events, func(e *Entry) bool { return e.Who == WhoOther }, func(e *Entry) string { return e.Principal }) {
-		var ops []string
-		for _, e := range g.entries {
-			if !slices.Contains(ops, e.Operation) {
-				ops = append(ops, e.Operation)
+		first := g.entries[0]
+		who, why := g.label, "is neither a caller through "+agentcore.ServicePrincipal+" nor the service principal"
+		if _, acc, ok := arnParts(who); ok && acc != "" && keyAccount != "" && acc != keyAccount {
+			who += fmt.Sprintf(" (account %s, not the key's %s)", acc, keyAccount)
+			if first.InvokedBy == agentcore.ServicePrincipal {
+				why = "is no caller of this key's recommendations, which live in the key's account"
 			}
+		} else if len(a.callers) > 0 && first.InvokedBy == agentcore.ServicePrincipal {
+			why = "is not one of the callers (--caller)"
 		}
-		how := "directly"
-		if inv := g.entries[0].InvokedBy; inv != "" {
-			how = "through " + inv
+		var msg string
+		if t.RecommendationARN == "" {
+			msg = fmt.Sprintf("%s asked %s to use this key (%s, %s; the key validation of StartRecommendation) and %s",
+				who, first.InvokedBy, operations(g.entries), times(len(g.entries)), why)
+		} else {
+			how := "directly"
+			if inv := first.InvokedBy; inv != "" {
+				how = "through " + inv
+			}
+			msg = fmt.Sprintf("%s used this recommendation's encryption context %s (%s, %s) and %s",
+				who, how, operations(g.entries), times(len(g.entries)), why)
 		}
-		msg := fmt.Sprintf("%s used this recommendation's encryption context %s (%s, %s) and is neither a caller through %s nor the service principal",
-			g.label, how, strings.Join(ops, ", "), times(len(g.entries)), agentcore.ServicePrincipal)
-		out = append(out, finding("AUD002", t, msg, ids(g.entries)))
+		f := finding("AUD002", t, msg, ids(g.entries))
+		a.settle(&f, t, g.entries)
+		out = append(out, f)
 	}
 	return out
+}
+
+// operations lists the distinct operations of es in first-seen order.
+func operations(es []*Entry) string {
+	var ops []string
+	for _, e := range es {
+		if !slices.Contains(ops, e.Operation) {
+			ops = append(ops, e.Operation)
+		}
+	}
+	return strings.Join(ops, ", ")
+}
+
+// settle words what came of an attempt to use the key (AUD002, AUD003) and
+// sets its severity. A call that got through is an error. When none did, the
+// key policy kept the attempt out, which is what it is for: a warning,
+// worth knowing about, with nothing to change, unless the given policy
+// (--policy) would let the same calls in now, which is an error again.
+func (a *Auditor) settle(f *report.Finding, t *Timeline, es []*Entry) {
+	var allowed int
+	var refused []*Entry
+	var codes []string
+	for _, e := range es {
+		switch {
+		case e.Allowed():
+			allowed++
+		case e.Denied():
+			refused = append(refused, e)
+		}
+		if !e.Allowed() && !slices.Contains(codes, e.Outcome) {
+			codes = append(codes, e.Outcome)
+		}
+	}
+	if allowed > 0 {
+		f.Message += fmt.Sprintf("; %d of %d call(s) were allowed", allowed, len(es))
+		return
+	}
+	outcome := fmt.Sprintf("the key policy refused %s", every(len(es)))
+	if len(refused) < len(es) {
+		outcome = fmt.Sprintf("none of the %d call(s) got through (%s)", len(es), strings.Join(codes, ", "))
+	}
+	var note string
+	var ev *report.Evidence
+	if a.opts.Policy != nil {
+		seen := map[string]bool{}
+		for _, e := range refused {
+			if e.ev == nil || seen[e.Operation] {
+				continue
+			}
+			seen[e.Operation] = true
+			msg, rev, escalate := a.refusal(t, e)
+			if escalate {
+				f.Message += "; " + outcome + " then, but " + msg
+				f.Evidence = rev
+				return
+			}
+			if note == "" {
+				note, ev = msg, rev
+			}
+		}
+	}
+	f.Severity = report.SeverityWarning
+	f.Message += "; " + outcome + ": a blocked attempt, nothing to change in the key policy"
+	if note != "" {
+		f.Message += "; " + note
+		f.Evidence = ev
+	}
+}
+
+func every(n int) string {
+	if n == 1 {
+		return "the call"
+	}
+	if n == 2 {
+		return "both calls"
+	}
+	return fmt.Sprintf("all %d calls", n)
 }
 
 // keyHome is the account and region of a timeline's key.
@@ -177,37 +278,57 @@ func (a *Auditor) keyHome(t *Timeline) (region, account string) {
 	return a.opts.Region, a.opts.Account
 }
 
-// foreign is AUD003.
-func (a *Auditor) foreign(t *Timeline) []report.Finding {
-	all := make([]*Entry, len(t.Events))
-	for i := range t.Events {
-		all[i] = &t.Events[i]
+// foreignTo says how a timeline's recommendation differs from the key's
+// account and region; notRec is set when the context value is no
+// recommendation ARN. A key-level timeline names no recommendation and is
+// neither.
+func (a *Auditor) foreignTo(t *Timeline) (diffs []string, notRec bool) {
+	if t.RecommendationARN == "" {
+		return nil, false
 	}
 	_, region, account, _, ok := agentcore.ParseRecommendationARN(t.RecommendationARN)
 	if !ok {
-		return []report.Finding{finding("AUD003", t,
-			fmt.Sprintf("the encryption context value %q is not a recommendation ARN", t.RecommendationARN), ids(all))}
+		return nil, true
 	}
 	keyRegion, keyAccount := a.keyHome(t)
-	var diffs []string
 	if keyAccount != "" && account != keyAccount {
 		diffs = append(diffs, fmt.Sprintf("account %s, not the key's %s", account, keyAccount))
 	}
 	if keyRegion != "" && region != keyRegion {
 		diffs = append(diffs, fmt.Sprintf("region %s, not the key's %s", region, keyRegion))
 	}
-	if len(diffs) == 0 {
+	return diffs, false
+}
+
+func (a *Auditor) isForeign(t *Timeline) bool {
+	diffs, notRec := a.foreignTo(t)
+	return notRec || len(diffs) > 0
+}
+
+// foreign is AUD003.
+func (a *Auditor) foreign(t *Timeline) []report.Finding {
+	diffs, notRec := a.foreignTo(t)
+	if !notRec && len(diffs) == 0 {
 		return nil
 	}
-	var allowed int
-	for _, e := range all {
-		if e.Allowed() {
-			allowed++
-		}
+	all := make([]*Entry, len(t.Events))
+	for i := range t.Events {
+		all[i] = &t.Events[i]
 	}
-	msg := fmt.Sprintf("the encryption context names a recommendation of %s; %d of %d calls with it were allowed",
-		strings.Join(diffs, " and "), allowed, len(all))
-	return []report.Finding{finding("AUD003", t, msg, ids(all))}
+	var msg string
+	if notRec {
+		msg = fmt.Sprintf("the encryption context value %q is not a recommendation ARN", t.RecommendationARN)
+	} else {
+		msg = "the encryption context names a recommendation of " + strings.Join(diffs, " and ")
+	}
+	var calls []string
+	for _, g := range groupBy(t.Events, func(*Entry) bool { return true }, func(e *Entry) string { return e.Principal }) {
+		calls = append(calls, operations(g.entries)+" by "+g.label)
+	}
+	msg += " (" + strings.Join(calls, "; ") + ")"
+	f := finding("AUD003", t, msg, ids(all))
+	a.settle(&f, t, all)
+	return []report.Finding{f}
 }
 
 // keyStopped is AUD004: a DisableKey or ScheduleKeyDeletion followed, before

@@ -19,7 +19,11 @@ func (ts Timelines) WriteText(w io.Writer, _ report.Options) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		fmt.Fprintf(w, "recommendation %s\n  key %s\n", t.RecommendationARN, t.Key)
+		if t.RecommendationARN != "" {
+			fmt.Fprintf(w, "recommendation %s\n  key %s\n", t.RecommendationARN, t.Key)
+		} else {
+			fmt.Fprintf(w, "key %s\n  AgentCore calls of no recommendation in the trail\n", t.Key)
+		}
 		merged := make([]Entry, 0, len(t.Events)+len(t.KeyEvents))
 		merged = append(merged, t.Events...)
 		merged = append(merged, t.KeyEvents...)

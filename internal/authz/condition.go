@@ -381,82 +381,43 @@ func badIf(bad bool, v string) string {
 // bad reports a request value that cannot be compared (not a number, date,
 // IP or ARN): the condition then fails whatever the negation. unresolved
 // reports a policy variable without a value in every policy value.
+//
+// Each family converts the request value once and says how it compares
+// with one policy value; anyValue ORs the policy values.
 func (cc *compiledCondition) matchOne(rv string, ctx *Context) (matched, bad, unresolved bool) {
-	any := false
-	resolvedSome := false
-	switch cc.op.family {
+	var any, resolved bool
+	switch f := cc.op.family; f {
 	case opNumericEquals, opNumericLessThan, opNumericLessThanEquals, opNumericGreaterThan, opNumericGreaterThanEquals:
 		n, ok := parseNumber(rv)
 		if !ok {
 			return false, true, false
 		}
-		resolvedSome = true
-		for i := range cc.values {
-			cv := &cc.values[i]
-			if !cv.ok {
-				continue
-			}
-			c := n.Cmp(cv.num)
-			if cmpHolds(cc.op.family, c) {
-				any = true
-				break
-			}
-		}
+		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) { return cv.ok && cmpHolds(f, n.Cmp(cv.num)), true })
 	case opDateEquals, opDateLessThan, opDateLessThanEquals, opDateGreaterThan, opDateGreaterThanEquals:
 		t, ok := parseDate(rv)
 		if !ok {
 			return false, true, false
 		}
-		resolvedSome = true
-		for i := range cc.values {
-			cv := &cc.values[i]
-			if !cv.ok {
-				continue
-			}
-			if cmpHolds(cc.op.family, t.Compare(cv.when)) {
-				any = true
-				break
-			}
-		}
+		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) { return cv.ok && cmpHolds(f, t.Compare(cv.when)), true })
 	case opIPAddress:
 		a, err := netip.ParseAddr(strings.TrimSpace(rv))
 		if err != nil {
 			return false, true, false
 		}
-		resolvedSome = true
-		for i := range cc.values {
-			if cc.values[i].ok && cc.values[i].pfx.Contains(a.Unmap()) || cc.values[i].ok && cc.values[i].pfx.Contains(a) {
-				any = true
-				break
-			}
-		}
+		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) {
+			return cv.ok && (cv.pfx.Contains(a.Unmap()) || cv.pfx.Contains(a)), true
+		})
 	case opBinaryEquals:
 		b, err := base64.StdEncoding.DecodeString(rv)
 		if err != nil {
 			return false, true, false
 		}
-		resolvedSome = true
-		for i := range cc.values {
-			if cc.values[i].ok && bytes.Equal(cc.values[i].bin, b) {
-				any = true
-				break
-			}
-		}
+		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) { return cv.ok && bytes.Equal(cv.bin, b), true })
 	case opArnEquals, opArnLike:
 		if _, ok := arnParts(rv); !ok {
 			return false, true, false
 		}
-		for i := range cc.values {
-			m, ok := cc.values[i].arn.match(rv, ctx)
-			if !ok {
-				continue
-			}
-			resolvedSome = true
-			if m {
-				any = true
-				break
-			}
-		}
+		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) { return cv.arn.match(rv, ctx) })
 	case opBool:
 		// Bool compares like the string operators once the request value is
 		// known to be a boolean.
@@ -466,25 +427,30 @@ func (cc *compiledCondition) matchOne(rv string, ctx *Context) (matched, bad, un
 		}
 		fallthrough
 	default: // string operators
-		for i := range cc.values {
-			m, ok := cc.values[i].pat.match(rv, ctx)
-			if !ok {
-				continue
-			}
-			resolvedSome = true
-			if m {
-				any = true
-				break
-			}
-		}
+		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) { return cv.pat.match(rv, ctx) })
 	}
-	if !resolvedSome && len(cc.values) > 0 {
+	if !resolved && len(cc.values) > 0 {
 		return false, false, true
 	}
-	if cc.op.Negated {
-		return !any, false, false
+	return any != cc.op.Negated, false, false
+}
+
+// anyValue reports whether holds is true for some policy value, and
+// whether any could be compared at all: holds reports a value it cannot
+// compare (a policy variable without a value) as unresolved, and such a
+// value is skipped.
+func anyValue(values []condValue, holds func(cv *condValue) (matched, resolved bool)) (matched, resolved bool) {
+	for i := range values {
+		m, ok := holds(&values[i])
+		if !ok {
+			continue
+		}
+		resolved = true
+		if m {
+			return true, true
+		}
 	}
-	return any, false, false
+	return false, resolved
 }
 
 func cmpHolds(f opFamily, c int) bool {

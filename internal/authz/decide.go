@@ -96,6 +96,10 @@ func (r *Result) Deciding() []string {
 	return out
 }
 
+// Label names the statement: its Sid or Statement[i], after the identity
+// policy's name for an identity-policy statement.
+func (s StatementResult) Label() string { return s.label() }
+
 func (s StatementResult) label() string {
 	l := s.Sid
 	if l == "" {

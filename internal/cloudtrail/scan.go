@@ -224,7 +224,7 @@ func (s *scanner) value(depth int) error {
 	}
 	switch c {
 	case '{':
-		return s.object(depth+1, nil)
+		return s.object(depth+1, nil, nil)
 	case '[':
 		return s.array(depth + 1)
 	case '"':
@@ -242,9 +242,21 @@ func (s *scanner) value(depth int) error {
 	return s.errorf("invalid character %s looking for beginning of value", quoteByte(c))
 }
 
+// memberHook scans the values of an object's members in the scanner's
+// stead (the splitter's top-level objects, whose Records or Events member
+// holds the records). kstart and kend are the stream offsets of the quoted
+// key; c, the value's first byte, is next. errStopObject ends the object
+// without an error.
+type memberHook interface {
+	member(s *scanner, kstart, kend int64, c byte) error
+}
+
+var errStopObject = errors.New("stop scanning the object")
+
 // object checks an object whose '{' is the next byte. With f set, the keys of
-// this object are offered to f for capture.
-func (s *scanner) object(depth int, f *fields) error {
+// this object are offered to f for capture. With h set, h scans each member's
+// value instead.
+func (s *scanner) object(depth int, f *fields, h memberHook) error {
 	if depth > maxDepth {
 		return s.errorf("nesting deeper than %d levels", maxDepth)
 	}
@@ -278,15 +290,21 @@ func (s *scanner) object(depth int, f *fields) error {
 			return s.errorf("invalid character %s after object key", quoteByte(c))
 		}
 		s.pos++
-		if _, ok = s.peek(); !ok {
+		if c, ok = s.peek(); !ok {
 			return s.endErr()
 		}
-		vstart := s.off()
-		if err := s.value(depth); err != nil {
-			return err
-		}
-		if f != nil && !s.overflow {
-			f.offer(s, kstart, kend, vstart, s.off())
+		if h != nil {
+			if err := h.member(s, kstart, kend, c); err != nil {
+				return err
+			}
+		} else {
+			vstart := s.off()
+			if err := s.value(depth); err != nil {
+				return err
+			}
+			if f != nil && !s.overflow {
+				f.offer(s, kstart, kend, vstart, s.off())
+			}
 		}
 		if c, ok = s.peek(); !ok {
 			return s.endErr()

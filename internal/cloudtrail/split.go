@@ -65,7 +65,8 @@ type splitter struct {
 	next   int // index of the next record: the number of records seen so far
 	probs  int
 	stop   bool
-	anchor []byte // first key of the first good record, to resynchronise on
+	anchor []byte     // first key of the first good record, to resynchronise on
+	top    topMembers // the top-level object being read
 }
 
 // reset prepares the splitter for a new stream, keeping its buffers. A nil r
@@ -168,81 +169,14 @@ func (sp *splitter) topObject() {
 	s := &sp.s
 	start := s.off()
 	s.keep, s.overflow = s.pos, false
-	var f fields
-	wrapper := false
-	err := func() error {
-		s.pos++
-		c, ok := s.peek()
-		if !ok {
-			return s.endErr()
-		}
-		if c == '}' {
-			s.pos++
-			return nil
-		}
-		for {
-			if c != '"' {
-				return s.errorf("invalid character %s looking for beginning of object key string", quoteByte(c))
-			}
-			kstart := s.off()
-			if err := s.str(); err != nil {
-				return err
-			}
-			kend := s.off()
-			if c, ok = s.peek(); !ok {
-				return s.endErr()
-			}
-			if c != ':' {
-				return s.errorf("invalid character %s after object key", quoteByte(c))
-			}
-			s.pos++
-			if c, ok = s.peek(); !ok {
-				return s.endErr()
-			}
-			vstart := s.off()
-			kind, isWrapper := arrayKind(0), false
-			if !wrapper && !s.overflow {
-				kind, isWrapper = wrapperKey(s.buf[kstart+1-s.base : kend-1-s.base])
-			}
-			switch {
-			case isWrapper:
-				wrapper = true
-				s.keep = -1
-				if c != '[' {
-					sp.fail(-1, vstart, fmt.Errorf("%s is not an array", s.buf[kstart-s.base:kend-s.base]))
-					if err := s.value(1); err != nil {
-						return err
-					}
-				} else if !sp.array(kind) {
-					return nil
-				}
-			default:
-				if err := s.value(1); err != nil {
-					return err
-				}
-				if !wrapper && !s.overflow {
-					f.offer(s, kstart, kend, vstart, s.off())
-				}
-			}
-			if c, ok = s.peek(); !ok {
-				return s.endErr()
-			}
-			switch c {
-			case ',':
-				s.pos++
-				if c, ok = s.peek(); !ok {
-					return s.endErr()
-				}
-			case '}':
-				s.pos++
-				return nil
-			default:
-				return s.errorf("invalid character %s after object key:value pair", quoteByte(c))
-			}
-		}
-	}()
+	top := &sp.top
+	*top = topMembers{sp: sp}
+	err := s.object(1, nil, top)
+	if err == errStopObject {
+		err = nil
+	}
 	switch {
-	case wrapper:
+	case top.wrapper:
 		s.keep = -1
 		if err != nil {
 			// The records are behind us; what broke is the wrapper itself.
@@ -261,9 +195,43 @@ func (sp *splitter) topObject() {
 	default:
 		idx := sp.next
 		sp.next++
-		sp.emit(eventArray, idx, start, &f, true)
+		sp.emit(eventArray, idx, start, &top.f, true)
 		s.keep = -1
 	}
+}
+
+// topMembers scans the members of a top-level object: until a Records or
+// Events member shows it is a wrapper, it may be a record (JSON lines, a
+// single event), so its fields are captured as a record's.
+type topMembers struct {
+	sp      *splitter
+	f       fields
+	wrapper bool
+}
+
+func (t *topMembers) member(s *scanner, kstart, kend int64, c byte) error {
+	vstart := s.off()
+	if !t.wrapper && !s.overflow {
+		if kind, ok := wrapperKey(s.buf[kstart+1-s.base : kend-1-s.base]); ok {
+			t.wrapper = true
+			s.keep = -1
+			if c != '[' {
+				t.sp.fail(-1, vstart, fmt.Errorf("%s is not an array", s.buf[kstart-s.base:kend-s.base]))
+				return s.value(1)
+			}
+			if !t.sp.array(kind) {
+				return errStopObject
+			}
+			return nil
+		}
+	}
+	if err := s.value(1); err != nil {
+		return err
+	}
+	if !t.wrapper && !s.overflow {
+		t.f.offer(s, kstart, kend, vstart, s.off())
+	}
+	return nil
 }
 
 func wrapperKey(key []byte) (arrayKind, bool) {
@@ -336,7 +304,7 @@ func (sp *splitter) array(kind arrayKind) bool {
 		var f fields
 		var err error
 		if c == '{' {
-			if err = s.object(1, &f); err == nil {
+			if err = s.object(1, &f, nil); err == nil {
 				sp.learnAnchor(&f)
 				sp.emit(kind, idx, start, &f, false)
 			}
@@ -419,7 +387,7 @@ func (sp *splitter) innerRecord(idx int, at int64, doc []byte) {
 	}
 	start := in.off()
 	var f fields
-	if err := in.object(1, &f); err != nil {
+	if err := in.object(1, &f, nil); err != nil {
 		e := err.(*scanError)
 		sp.fail(idx, at, fmt.Errorf("CloudTrailEvent, byte %d: %s", e.off+1, e.msg))
 		return

@@ -153,7 +153,7 @@ func readExport(t testing.TB, d Dialect, data []byte) ([]*cloudtrail.Event, Stat
 // checks that the audit finds the same on the export as on the logs.
 func TestRoundTrip(t *testing.T) {
 	names := []string{"healthy.json", "intruder.json", "foreign.json", "disabled.json", "unfinished.json",
-		"putkeypolicy.json", "denied-service.json", "denied-direct.json"}
+		"putkeypolicy.json", "denied-service.json", "denied-direct.json", "caller-denied.json", "confused-deputy.json"}
 	for _, name := range names {
 		orig := trailEvents(t, name)
 		want := auditJSON(t, orig)

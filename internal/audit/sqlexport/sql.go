@@ -69,23 +69,56 @@ type Query struct {
 	KeyARN string
 }
 
+// column is a result column and the expression that selects it in each
+// dialect; "" where the dialect does not select it.
+type column struct{ name, athena, lake string }
+
+// field is a record field both engines name alike; member one they select
+// by the same path.
+func field(name string) column        { return column{name, name, name} }
+func member(path, name string) column { return column{name, path, path} }
+
+// columns are the result columns, in order. The record fields are alike in
+// both engines; the key and the request parameters differ (Athena keeps
+// requestparameters as the record's JSON text, CloudTrail Lake as a
+// map<string,string>, so its query selects the three members the audit
+// reads instead).
+var columns = []column{
+	field("eventversion"), field("eventid"), field("eventtime"), field("eventsource"), field("eventname"), field("awsregion"),
+	field("sourceipaddress"), field("useragent"), field("errorcode"), field("errormessage"), field("readonly"), field("eventtype"),
+	field("recipientaccountid"), field("requestid"), field("sharedeventid"), field("eventcategory"),
+	member("useridentity.type", "useridentity_type"),
+	member("useridentity.principalid", "useridentity_principalid"),
+	member("useridentity.arn", "useridentity_arn"),
+	member("useridentity.accountid", "useridentity_accountid"),
+	member("useridentity.accesskeyid", "useridentity_accesskeyid"),
+	member("useridentity.username", "useridentity_username"),
+	member("useridentity.invokedby", "useridentity_invokedby"),
+	member("useridentity.sessioncontext.sessionissuer.type", "sessionissuer_type"),
+	member("useridentity.sessioncontext.sessionissuer.principalid", "sessionissuer_principalid"),
+	member("useridentity.sessioncontext.sessionissuer.arn", "sessionissuer_arn"),
+	member("useridentity.sessioncontext.sessionissuer.accountid", "sessionissuer_accountid"),
+	member("useridentity.sessioncontext.sessionissuer.username", "sessionissuer_username"),
+	member("useridentity.sessioncontext.attributes.creationdate", "session_creationdate"),
+	member("useridentity.sessioncontext.attributes.mfaauthenticated", "session_mfaauthenticated"),
+	// KMS records list one resource, the key; Athena's filter makes sure.
+	{"kmskeyarn", "element_at(filter(resources, r -> r.type = 'AWS::KMS::Key'), 1).arn", "element_at(resources, 1).arn"},
+	{"requestparameters", "requestparameters", ""},
+	{"keyid", "", "element_at(requestparameters, 'keyId')"},
+	{"encryptioncontext", "", "element_at(requestparameters, 'encryptionContext')"},
+	{"policy", "", "element_at(requestparameters, 'policy')"},
+}
+
 // Columns are the result columns of both dialects, in order. The reader
 // looks columns up by name, so a result with more columns, or in another
 // order, is read too.
-var Columns = []string{
-	"eventversion", "eventid", "eventtime", "eventsource", "eventname", "awsregion",
-	"sourceipaddress", "useragent", "errorcode", "errormessage", "readonly", "eventtype",
-	"recipientaccountid", "requestid", "sharedeventid", "eventcategory",
-	"useridentity_type", "useridentity_principalid", "useridentity_arn", "useridentity_accountid",
-	"useridentity_accesskeyid", "useridentity_username", "useridentity_invokedby",
-	"sessionissuer_type", "sessionissuer_principalid", "sessionissuer_arn", "sessionissuer_accountid",
-	"sessionissuer_username", "session_creationdate", "session_mfaauthenticated",
-	"kmskeyarn",
-	// Athena: the requestparameters JSON text. CloudTrail Lake stores
-	// requestParameters as map<string,string>, so its query selects the
-	// three members the audit reads instead.
-	"requestparameters", "keyid", "encryptioncontext", "policy",
-}
+var Columns = func() []string {
+	names := make([]string, len(columns))
+	for i, c := range columns {
+		names[i] = c.name
+	}
+	return names
+}()
 
 var (
 	tableName = regexp.MustCompile(`^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$`)
@@ -142,13 +175,30 @@ type dialect interface {
 	// keyID is the id of the key an event used, from its resources or its
 	// keyId parameter (an ARN's last part, or the bare id).
 	keyID() string
-	columns() []string
+	// expr is the expression that selects c, "" for none.
+	expr(c column) string
+}
+
+// selectList is the SELECT list of a dialect.
+func selectList(d dialect) []string {
+	var out []string
+	for _, c := range columns {
+		switch e := d.expr(c); e {
+		case "":
+		case c.name:
+			out = append(out, e)
+		default:
+			out = append(out, e+" AS "+c.name)
+		}
+	}
+	return out
 }
 
 func (q Query) build(d dialect) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- kmslint audit --emit-sql %s: the KMS events with the AgentCore recommendation\n", d.name())
-	b.WriteString("-- encryption context, and the lifecycle events (" + strings.Join(LifecycleEvents, ", ") + ")\n")
+	b.WriteString("-- encryption context, AgentCore's key validations (DescribeKey), and the lifecycle events\n")
+	b.WriteString("-- (" + strings.Join(LifecycleEvents, ", ") + ")\n")
 	b.WriteString("-- of the keys they used. Export the result and run: kmslint audit --from " + d.name() + " RESULT\n")
 	if q.Since.IsZero() {
 		b.WriteString("-- No --since: the whole trail is scanned (and billed).\n")
@@ -156,20 +206,26 @@ func (q Query) build(d dialect) string {
 	where := d.where(q.Since, q.Until)
 	lifecycle := quoteList(LifecycleEvents)
 	rec := append(slices.Clone(where), d.recommendation(), "eventname NOT IN ("+lifecycle+")")
+	// StartRecommendation validates the key with DescribeKey, through
+	// AgentCore and without an encryption context; a denied one is the only
+	// trace of a Start that failed there.
+	validation := []string{"eventname = 'DescribeKey'", "useridentity.invokedby = " + quote(agentcore.ServicePrincipal)}
 	var keys string
 	if q.KeyARN != "" {
 		id := q.KeyARN[strings.LastIndex(q.KeyARN, "/")+1:]
 		rec = append(rec, d.keyID()+" = "+quote(id))
+		validation = append(validation, d.keyID()+" = "+quote(id))
 		keys = d.keyID() + " = " + quote(id)
 	} else {
 		// A key is involved when a recommendation's call used it.
 		keys = d.keyID() + " IN (\n      SELECT DISTINCT " + d.keyID() + "\n      FROM " + d.source() +
 			"\n      WHERE " + strings.Join(append(slices.Clone(where), d.recommendation()), "\n        AND ") + ")"
 	}
-	b.WriteString("SELECT\n  " + strings.Join(d.columns(), ",\n  ") + "\n")
+	b.WriteString("SELECT\n  " + strings.Join(selectList(d), ",\n  ") + "\n")
 	b.WriteString("FROM " + d.source() + "\n")
 	b.WriteString("WHERE " + strings.Join(where, "\n  AND ") + "\n")
 	b.WriteString("  AND (\n    (" + strings.Join(rec[len(where):], "\n      AND ") + ")\n")
+	b.WriteString("    OR (" + strings.Join(validation, "\n      AND ") + ")\n")
 	b.WriteString("    OR (eventname IN (" + lifecycle + ")\n      AND " + keys + ")\n  )\n")
 	b.WriteString("ORDER BY eventtime, eventid\n")
 	return b.String()
@@ -216,12 +272,7 @@ func (athena) keyID() string {
 		"json_extract_scalar(requestparameters, '$.keyId')), '[^/]+$')"
 }
 
-func (athena) columns() []string {
-	return append(recordColumns(),
-		"element_at(filter(resources, r -> r.type = 'AWS::KMS::Key'), 1).arn AS kmskeyarn",
-		"requestparameters",
-	)
-}
+func (athena) expr(c column) string { return c.athena }
 
 type lake struct{ from string }
 
@@ -251,39 +302,7 @@ func (lake) keyID() string {
 	return "regexp_extract(coalesce(element_at(resources, 1).arn, element_at(requestparameters, 'keyId')), '[^/]+$')"
 }
 
-func (lake) columns() []string {
-	return append(recordColumns(),
-		"element_at(resources, 1).arn AS kmskeyarn",
-		"element_at(requestparameters, 'keyId') AS keyid",
-		"element_at(requestparameters, 'encryptionContext') AS encryptioncontext",
-		"element_at(requestparameters, 'policy') AS policy",
-	)
-}
-
-// recordColumns are the record fields both engines name alike; the key and
-// the request parameters differ (Athena keeps requestparameters as JSON
-// text, Lake as a map) and each engine adds its own.
-func recordColumns() []string {
-	return []string{
-		"eventversion", "eventid", "eventtime", "eventsource", "eventname", "awsregion",
-		"sourceipaddress", "useragent", "errorcode", "errormessage", "readonly", "eventtype",
-		"recipientaccountid", "requestid", "sharedeventid", "eventcategory",
-		"useridentity.type AS useridentity_type",
-		"useridentity.principalid AS useridentity_principalid",
-		"useridentity.arn AS useridentity_arn",
-		"useridentity.accountid AS useridentity_accountid",
-		"useridentity.accesskeyid AS useridentity_accesskeyid",
-		"useridentity.username AS useridentity_username",
-		"useridentity.invokedby AS useridentity_invokedby",
-		"useridentity.sessioncontext.sessionissuer.type AS sessionissuer_type",
-		"useridentity.sessioncontext.sessionissuer.principalid AS sessionissuer_principalid",
-		"useridentity.sessioncontext.sessionissuer.arn AS sessionissuer_arn",
-		"useridentity.sessioncontext.sessionissuer.accountid AS sessionissuer_accountid",
-		"useridentity.sessioncontext.sessionissuer.username AS sessionissuer_username",
-		"useridentity.sessioncontext.attributes.creationdate AS session_creationdate",
-		"useridentity.sessioncontext.attributes.mfaauthenticated AS session_mfaauthenticated",
-	}
-}
+func (lake) expr(c column) string { return c.lake }
 
 // quote is a SQL string literal; both engines double a quote inside.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
