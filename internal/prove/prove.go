@@ -1,0 +1,376 @@
+// Package prove decides regions of requests where internal/authz decides
+// one: "is any request of this region allowed by this key policy?" It
+// answers proved (none is), a counterexample (a concrete request that authz
+// allows, replayed through authz before it is returned, and minimal), or
+// unknown with a reason, never "proved" when unsure.
+//
+// Method: every unknown of a request (the principal's kind, account and
+// names, the action, the way of calling, each condition key's presence and
+// value) is a variable with a finite domain of classes, cut from the
+// constants of the policies and the region so that requests in one class
+// are treated alike by every statement: string patterns become automata
+// and a product construction gives one class (with a shortest witness) per
+// reachable combination of patterns matched; ARN patterns are matched per
+// component; numbers, dates and addresses split at the policy's values;
+// multivalued keys take sets of classes (ForAnyValue exists, ForAllValues
+// for all, true on an absent key). Keys AWS sets together follow
+// internal/world. The policy becomes a formula over these variables,
+// searched depth first, one allow statement at a time, pruning wherever
+// the formula is already false. A construct the prover does not model
+// exactly (a policy variable whose key has a value, a key compared in two
+// families) leaves its conditions undecided: the search then only trusts
+// requests it replays, and answers unknown when none is allowed.
+package prove
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/policy"
+	"github.com/kmslint/kmslint/internal/world"
+)
+
+// Identity is what the prover assumes about principals' IAM policies,
+// which decide a key policy's root delegation and another account's
+// access.
+type Identity struct {
+	// Default are the IAM policies of every principal not in Named; nil:
+	// none (root delegation alone then allows nothing).
+	Default []*authz.Policy
+	// Named are the IAM policies of particular principals, by the ARN they
+	// are attached to: an IAM user's ARN, or a role's ARN (path included)
+	// for its sessions.
+	Named map[string][]*authz.Policy
+}
+
+// AllowAll is IAM Access Analyzer's assumption: every principal's IAM
+// policy allows everything, so the key policy alone decides.
+func AllowAll() Identity { return Identity{Default: []*authz.Policy{allowAllPolicy}} }
+
+// policiesFor are the IAM policies of p under the assumption.
+func (id Identity) policiesFor(p authz.Principal) []*authz.Policy {
+	if n, ok := id.Named[world.PrincipalArn(p)]; ok && (p.Kind == authz.IAMUser || p.Kind == authz.AssumedRole) {
+		return n
+	}
+	return id.Default
+}
+
+// Subject is a key policy under an identity assumption.
+type Subject struct {
+	Key      *authz.Policy
+	Identity Identity
+}
+
+func (sub Subject) engine(p authz.Principal) *authz.Engine {
+	return &authz.Engine{Key: sub.Key, Identity: sub.Identity.policiesFor(p)}
+}
+
+// Verdict is the prover's answer.
+type Verdict uint8
+
+const (
+	// Proved: no request of the region is allowed.
+	Proved Verdict = iota
+	// Violated: Result.Request is a request of the region that is allowed.
+	Violated
+	// Unknown: neither could be established; Result.Reason says why.
+	Unknown
+)
+
+func (v Verdict) String() string {
+	return [...]string{"proved", "violated", "unknown"}[v]
+}
+
+// MarshalText makes Verdict a JSON string.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// Result is an answer.
+type Result struct {
+	Verdict Verdict
+	// The counterexample (Violated): the request, what it was built from,
+	// and the engine's decision on it.
+	Call     *world.Call
+	Request  *authz.Request
+	Decision *authz.Result
+	// Statement is the key policy statement (index) the counterexample is
+	// allowed through; -1 when not known.
+	Statement int
+	// Reason says why the answer is Unknown.
+	Reason string
+	// Nodes is the number of search nodes visited.
+	Nodes int
+}
+
+// Options tune a search.
+type Options struct {
+	// MaxNodes bounds the search (0: 200000); past it the answer is
+	// Unknown.
+	MaxNodes int
+}
+
+// Find answers whether sub allows any request of r.
+func Find(sub Subject, r Region, opts Options) (Result, error) {
+	q, err := newQuery(r, opts, sub)
+	if err != nil {
+		return Result{}, err
+	}
+	ns := q.compileSubject(sub)
+	_, through := q.verdict(ns)
+	q.s.finish()
+	return q.run(through, exprTrue, ns, nil, -1), nil
+}
+
+// FindEach answers Find once per allow statement of sub's key policy:
+// a counterexample for each statement some request of r is allowed through
+// (or Unknown), in statement order. Statements through which nothing is
+// allowed are left out; a Proved result with Statement -1 means nothing
+// at all is.
+func FindEach(sub Subject, r Region, opts Options) ([]Result, error) {
+	q, err := newQuery(r, opts, sub)
+	if err != nil {
+		return nil, err
+	}
+	ns := q.compileSubject(sub)
+	_, through := q.verdict(ns)
+	q.s.finish()
+	var out []Result
+	for i, st := range ns.key {
+		if !st.allow {
+			continue
+		}
+		if res := q.run(through, exprTrue, ns, nil, i); res.Verdict != Proved {
+			out = append(out, res)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, Result{Verdict: Proved, Statement: -1})
+	}
+	return out, nil
+}
+
+// FindAdded answers whether newSub allows a request of r that oldSub does
+// not (access the change adds); swap them for access it removes.
+func FindAdded(oldSub, newSub Subject, r Region, opts Options) (Result, error) {
+	q, err := newQuery(r, opts, oldSub, newSub)
+	if err != nil {
+		return Result{}, err
+	}
+	os, ns := q.compileSubject(oldSub), q.compileSubject(newSub)
+	oldAllowed, _ := q.verdict(os)
+	_, through := q.verdict(ns)
+	q.s.finish()
+	return q.run(through, not(oldAllowed), ns, os, -1), nil
+}
+
+// query is one question's variables, formulas and search state.
+type query struct {
+	s      *space
+	r      Region
+	rc     *regionCheck
+	region expr
+	opts   Options
+}
+
+func newQuery(r Region, opts Options, subs ...Subject) (*query, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	for _, sub := range subs {
+		if sub.Key == nil {
+			return nil, errors.New("prove: no key policy")
+		}
+	}
+	if opts.MaxNodes == 0 {
+		opts.MaxNodes = 200000
+	}
+	rc, err := newRegionCheck(r)
+	if err != nil {
+		return nil, fmt.Errorf("region: %w", err)
+	}
+	s := newSpace(r.Resource, r.kinds(), r.Actions, r.Via)
+	rs := r.statement()
+	s.scanStatement(rs)
+	for _, sub := range subs {
+		for _, st := range sub.Key.Source.Statements {
+			s.scanStatement(st)
+		}
+		for _, p := range sub.Identity.all() {
+			for _, st := range p.Source.Statements {
+				s.scanStatement(st)
+			}
+		}
+	}
+	q := &query{s: s, r: r, rc: rc, opts: opts}
+	reg := s.statement(rs, nil)
+	via := make([]expr, len(s.kinds))
+	for i, k := range s.kinds {
+		switch {
+		case r.Via == "fas" && !world.IAM(k):
+			via[i] = exprFalse // only IAM principals call through a service
+		case r.Via == "fas":
+			via[i] = eqExpr(s.vVia, 1)
+		case r.Via == "direct" && world.IAM(k):
+			via[i] = eqExpr(s.vVia, 0)
+		default:
+			via[i] = exprTrue
+		}
+	}
+	q.region = and(switchExpr(s.vKind, via), or(reg.direct, reg.account), reg.body)
+	return q, nil
+}
+
+func (id Identity) all() []*authz.Policy {
+	out := append([]*authz.Policy(nil), id.Default...)
+	for _, ps := range id.Named {
+		out = append(out, ps...)
+	}
+	return out
+}
+
+// compiled is a subject as formulas.
+type compiled struct {
+	sub Subject
+	key []stmt
+	ids []stmt
+}
+
+func (q *query) compileSubject(sub Subject) *compiled {
+	s := q.s
+	c := &compiled{sub: sub}
+	for _, st := range sub.Key.Source.Statements {
+		c.key = append(c.key, s.statement(st, nil))
+	}
+	// Whose IAM policies: the named principals, and everyone else that has
+	// IAM policies (users, sessions, federated users).
+	applies := make([]expr, len(s.kinds))
+	for i, k := range s.kinds {
+		applies[i] = triExpr(k == authz.IAMUser || k == authz.AssumedRole || k == authz.FederatedUser)
+	}
+	identityApplies := switchExpr(s.vKind, applies)
+	var named []expr
+	for arn, ps := range sub.Identity.Named {
+		owner := q.owns(arn)
+		named = append(named, owner)
+		for _, p := range ps {
+			for _, st := range p.Source.Statements {
+				c.ids = append(c.ids, s.statement(st, owner))
+			}
+		}
+	}
+	def := and(identityApplies, not(or(named...)))
+	for _, p := range sub.Identity.Default {
+		for _, st := range p.Source.Statements {
+			c.ids = append(c.ids, s.statement(st, def))
+		}
+	}
+	return c
+}
+
+func triExpr(b bool) expr { return constExpr(triOf(b)) }
+
+// owns: the principal is the IAM user, or a session of the role, with this ARN.
+func (q *query) owns(arn string) expr {
+	s := q.s
+	per := make([]expr, len(s.kinds))
+	for i, k := range s.kinds {
+		per[i] = exprFalse
+		if k == authz.IAMUser || k == authz.AssumedRole {
+			per[i] = termEq(s.principalArnTerm(k), arn, false)
+		}
+	}
+	return switchExpr(s.vKind, per)
+}
+
+// verdict builds the formulas of a compiled subject: allowed (the whole
+// decision) and, per key-policy allow statement, the requests allowed
+// through it (whose union is allowed).
+func (q *query) verdict(c *compiled) (allowed expr, through []expr) {
+	s := q.s
+	var deny, direct, account, idAllow []expr
+	for _, st := range c.key {
+		if !st.allow {
+			deny = append(deny, and(st.body, or(st.direct, st.account)))
+			continue
+		}
+		direct = append(direct, and(st.body, st.direct))
+		account = append(account, and(st.body, st.account))
+	}
+	for _, st := range c.ids {
+		if st.allow {
+			idAllow = append(idAllow, and(st.body, st.direct))
+		} else {
+			deny = append(deny, and(st.body, st.direct))
+		}
+	}
+	noDeny := not(or(deny...))
+	id := or(idAllow...)
+	same := s.accountIs(s.keyAccount)
+	// Per kind: what a direct grant and an account (root delegation) grant
+	// still need (authz.verdict).
+	directNeeds := make([]expr, len(s.kinds))
+	accountNeeds := make([]expr, len(s.kinds))
+	for i, k := range s.kinds {
+		switch {
+		case k == authz.ServicePrincipal || k == authz.Anonymous:
+			directNeeds[i], accountNeeds[i] = exprTrue, exprFalse
+		case k == authz.AccountRoot:
+			directNeeds[i], accountNeeds[i] = exprTrue, not(same)
+		default:
+			directNeeds[i], accountNeeds[i] = or(same, id), id
+		}
+	}
+	dn, an := switchExpr(s.vKind, directNeeds), switchExpr(s.vKind, accountNeeds)
+	through = make([]expr, len(c.key))
+	var all []expr
+	for i, st := range c.key {
+		if !st.allow {
+			through[i] = exprFalse
+			continue
+		}
+		through[i] = and(noDeny, st.body, or(and(st.direct, dn), and(st.account, an)))
+		all = append(all, through[i])
+	}
+	return or(all...), through
+}
+
+// run searches the requests of the region allowed through the key policy
+// statements of ns (only the one at index only, when it is not -1) for
+// which extra holds (for a diff: not allowed by os).
+func (q *query) run(through []expr, extra expr, ns, os *compiled, only int) Result {
+	s := q.s
+	x := &search{q: q, ns: ns, os: os}
+	x.a.val = make([]int32, len(s.vars))
+	for i := range x.a.val {
+		x.a.val[i] = -1
+	}
+	for i, t := range through {
+		if only >= 0 && i != only || isConst(t, tF) {
+			continue
+		}
+		x.statement = i
+		if x.dfs(and(q.region, t, extra)) {
+			break
+		}
+	}
+	res := Result{Verdict: Proved, Statement: -1, Nodes: x.nodes}
+	switch {
+	case x.found != nil:
+		res = *x.found
+		res.Nodes = x.nodes
+	case x.aborted:
+		res.Verdict, res.Reason = Unknown, fmt.Sprintf("the search passed %d nodes", q.opts.MaxNodes)
+	case len(x.unknown) > 0:
+		res.Verdict, res.Reason = Unknown, strings.Join(x.unknown, "; ")
+	case len(s.incomplete) > 0:
+		res.Verdict, res.Reason = Unknown, strings.Join(s.incomplete, "; ")
+	}
+	if only >= 0 && res.Statement < 0 {
+		res.Statement = only
+	}
+	return res
+}
+
+// policyLabel names a statement for reasons.
+func policyLabel(st *policy.Statement) string { return st.Label() }

@@ -1,0 +1,177 @@
+package prove
+
+import "strings"
+
+// termPart is literal text or a string variable: the assignment variable
+// av, whose classes are those of sv.
+type termPart struct {
+	lit string
+	av  int
+	sv  *strVar
+}
+
+// term is a string the request model builds from variables, e.g. a role
+// session's aws:PrincipalArn "arn:aws:iam::" ACCOUNT ":role" PATH NAME.
+type term []termPart
+
+func lit(s string) termPart                { return termPart{lit: s, av: -1} }
+func tvar(av int, sv *strVar) termPart     { return termPart{av: av, sv: sv} }
+func (t termPart) isVar() bool             { return t.sv != nil }
+func litTerm(s string) term                { return term{lit(s)} }
+func varTerm(av int, sv *strVar) term      { return term{tvar(av, sv)} }
+func (t term) constant() (string, bool)    { return t.concat(nil) }
+func (t term) vars() (n int)               { return t.count() }
+func (t term) count() (n int) {
+	for _, p := range t {
+		if p.isVar() {
+			n++
+		}
+	}
+	return n
+}
+
+// concat is the term's string under witness values (nil: only constants).
+func (t term) concat(val func(termPart) string) (string, bool) {
+	var sb strings.Builder
+	for _, p := range t {
+		if !p.isVar() {
+			sb.WriteString(p.lit)
+			continue
+		}
+		if val == nil {
+			return "", false
+		}
+		sb.WriteString(val(p))
+	}
+	return sb.String(), true
+}
+
+// atomRef is "the class of assignment variable av is in language l of sv".
+type atomRef struct {
+	av int
+	sv *strVar
+	l  int
+}
+
+// maxConjuncts bounds the decomposition of one pattern over one term.
+const maxConjuncts = 4096
+
+// split decomposes "the term's string is in the language of toks" into a
+// disjunction of conjunctions of per-variable languages: a run of the
+// automaton over the concatenation passes one state at each boundary
+// between a variable and what follows it, so the condition is the union,
+// over those states, of "each variable takes the automaton from the state
+// before it to the state after it". Literal parts are read in place. ok is
+// false when the decomposition is too large.
+func split(toks []tok, t term) (dnf [][]atomRef, ok bool) {
+	n := &nfa{toks: toks}
+	final := n.final()
+	ok = true
+	var rec func(i int, cur bitset, conj []atomRef)
+	rec = func(i int, cur bitset, conj []atomRef) {
+		if !ok {
+			return
+		}
+		if i == len(t) {
+			if cur.intersects(final) {
+				dnf = append(dnf, append([]atomRef(nil), conj...))
+				if len(dnf) > maxConjuncts {
+					ok = false
+				}
+			}
+			return
+		}
+		p := t[i]
+		if !p.isVar() {
+			next := n.readString(cur.clone(), p.lit)
+			if !next.empty() {
+				rec(i+1, next, conj)
+			}
+			return
+		}
+		// The last variable: read the literal tail backwards instead of
+		// choosing a state.
+		if t[i+1:].count() == 0 {
+			tail, _ := t[i+1:].constant()
+			acc := newBitset(n.states())
+			for q := 0; q < n.states(); q++ {
+				s := newBitset(n.states())
+				s.set(q)
+				n.closure(s)
+				if n.readString(s, tail).intersects(final) {
+					acc.set(q)
+				}
+			}
+			if acc.empty() {
+				return
+			}
+			l := p.sv.add(lang{n: n, start: cur.clone(), accept: acc})
+			rec(len(t), final, append(conj, atomRef{p.av, p.sv, l}))
+			return
+		}
+		low := -1
+		for q := 0; q < n.states(); q++ {
+			if cur.has(q) {
+				low = q
+				break
+			}
+		}
+		for q := low; q >= 0 && q < n.states(); q++ {
+			acc := newBitset(n.states())
+			acc.set(q)
+			l := p.sv.add(lang{n: n, start: cur.clone(), accept: acc})
+			next := newBitset(n.states())
+			next.set(q)
+			n.closure(next)
+			rec(i+1, next, append(conj, atomRef{p.av, p.sv, l}))
+		}
+	}
+	rec(0, n.start(), nil)
+	return dnf, ok
+}
+
+// dnfExpr evaluates a decomposition on the assignment.
+func dnfExpr(dnf [][]atomRef) expr {
+	if len(dnf) == 0 {
+		return exprFalse
+	}
+	for _, c := range dnf {
+		if len(c) == 0 {
+			return exprTrue
+		}
+	}
+	return func(a *assign) tri {
+		r := tF
+		for _, conj := range dnf {
+			cr := tT
+			for _, at := range conj {
+				c, ok := a.get(at.av)
+				if !ok {
+					cr = tU
+					continue
+				}
+				if at.sv.err != nil {
+					if cr == tT {
+						cr = tX
+					}
+					continue
+				}
+				if !at.sv.classes[c].sig.has(at.l) {
+					cr = tF
+					break
+				}
+			}
+			switch cr {
+			case tT:
+				return tT
+			case tU:
+				r = tU
+			case tX:
+				if r == tF {
+					r = tX
+				}
+			}
+		}
+		return r
+	}
+}
