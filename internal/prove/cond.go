@@ -432,8 +432,8 @@ func combine(op authz.Operator, n int, bad func(a *assign) tri, resolved, match 
 	}
 }
 
-func orTri(x, y tri) tri  { return notTri(andTri(notTri(x), notTri(y))) }
-func notTri(x tri) tri    { return [...]tri{tT, tF, tU, tX}[x] }
+func orTri(x, y tri) tri { return notTri(andTri(notTri(x), notTri(y))) }
+func notTri(x tri) tri   { return [...]tri{tT, tF, tU, tX}[x] }
 func andTri(x, y tri) tri {
 	switch {
 	case x == tF || y == tF:

@@ -280,7 +280,7 @@ func (s *space) useridTerm(k authz.PrincipalKind) term {
 	return nil
 }
 
-func absent() km          { return km{sh: shAbsent} }
+func absent() km           { return km{sh: shAbsent} }
 func constant(v string) km { return km{sh: shTerm, t: litTerm(v)} }
 
 // model is how key k (lower-cased) is made for a principal of kind k

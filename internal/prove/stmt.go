@@ -22,11 +22,11 @@ type stmt struct {
 
 // entry is a Principal entry compiled as authz.compilePrincipal compiles it.
 type entry struct {
-	typ                                    policy.PrincipalType
-	value                                  string
-	wildcard                               bool
-	account, accountPartition              string
-	roleAccount, roleName, rolePartition   string
+	typ                                  policy.PrincipalType
+	value                                string
+	wildcard                             bool
+	account, accountPartition            string
+	roleAccount, roleName, rolePartition string
 }
 
 func isAccountID(s string) bool {

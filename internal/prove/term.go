@@ -14,13 +14,13 @@ type termPart struct {
 // session's aws:PrincipalArn "arn:aws:iam::" ACCOUNT ":role" PATH NAME.
 type term []termPart
 
-func lit(s string) termPart                { return termPart{lit: s, av: -1} }
-func tvar(av int, sv *strVar) termPart     { return termPart{av: av, sv: sv} }
-func (t termPart) isVar() bool             { return t.sv != nil }
-func litTerm(s string) term                { return term{lit(s)} }
-func varTerm(av int, sv *strVar) term      { return term{tvar(av, sv)} }
-func (t term) constant() (string, bool)    { return t.concat(nil) }
-func (t term) vars() (n int)               { return t.count() }
+func lit(s string) termPart             { return termPart{lit: s, av: -1} }
+func tvar(av int, sv *strVar) termPart  { return termPart{av: av, sv: sv} }
+func (t termPart) isVar() bool          { return t.sv != nil }
+func litTerm(s string) term             { return term{lit(s)} }
+func varTerm(av int, sv *strVar) term   { return term{tvar(av, sv)} }
+func (t term) constant() (string, bool) { return t.concat(nil) }
+func (t term) vars() (n int)            { return t.count() }
 func (t term) count() (n int) {
 	for _, p := range t {
 		if p.isVar() {

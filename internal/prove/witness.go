@@ -13,19 +13,19 @@ import (
 func (s *space) prefs() map[*strVar][]string {
 	acct := []string{"444455556666", "999988887777", "210987654321", "135792468024"}
 	return map[*strVar][]string{
-		s.sv(s.pA):       acct,
-		s.sv(s.pSA):      acct,
-		s.sv(s.pRName):   {"kmslint-probe"},
-		s.sv(s.pSession): {"kmslint"},
-		s.sv(s.pUName):   {"kmslint-probe"},
-		s.sv(s.pFName):   {"kmslint"},
-		s.sv(s.pRoleID):  {"AROAKMSLINTEXAMPLE"},
-		s.sv(s.pUserID):  {"AIDAKMSLINTEXAMPLE"},
-		s.sv(s.pSSvc):    {"bedrock-agentcore"},
-		s.sv(s.pSReg):    {s.region},
-		s.sv(s.pSRes):    {"recommendation/kmslint-probe"},
-		s.sv(s.pVS):      {"s3." + s.region + ".amazonaws.com"},
-		s.sCVE:           {"s3.amazonaws.com"},
+		s.sv(s.pA):                acct,
+		s.sv(s.pSA):               acct,
+		s.sv(s.pRName):            {"kmslint-probe"},
+		s.sv(s.pSession):          {"kmslint"},
+		s.sv(s.pUName):            {"kmslint-probe"},
+		s.sv(s.pFName):            {"kmslint"},
+		s.sv(s.pRoleID):           {"AROAKMSLINTEXAMPLE"},
+		s.sv(s.pUserID):           {"AIDAKMSLINTEXAMPLE"},
+		s.sv(s.pSSvc):             {"bedrock-agentcore"},
+		s.sv(s.pSReg):             {s.region},
+		s.sv(s.pSRes):             {"recommendation/kmslint-probe"},
+		s.sv(s.pVS):               {"s3." + s.region + ".amazonaws.com"},
+		s.sCVE:                    {"s3.amazonaws.com"},
 		s.sv(s.vars[s.vOrg].elem): {"o-kmslintexample"},
 	}
 }
