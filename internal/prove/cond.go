@@ -10,6 +10,9 @@ import (
 
 // switchExpr is cases[value of v].
 func switchExpr(v int, cases []expr) expr {
+	if len(cases) == 0 {
+		return exprFalse // no value to take: nothing holds
+	}
 	same := true
 	for _, c := range cases[1:] {
 		if !(isConst(c, tT) && isConst(cases[0], tT) || isConst(c, tF) && isConst(cases[0], tF)) {

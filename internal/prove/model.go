@@ -1,6 +1,7 @@
 package prove
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -67,6 +68,7 @@ type ecKey struct {
 	name     string // as first written, the spelling a witness uses
 	state    int
 	foldLang int // the language of its spellings, on the ECKeys element variable
+	hasFold  bool
 }
 
 // space holds the search's variables and the request model over them.
@@ -100,15 +102,16 @@ type space struct {
 	// setOps counts set-operator conditions per key-state variable: the
 	// largest value sets worth trying.
 	setOps map[int]int
-	// incomplete: reasons a search that finds nothing still cannot say
-	// "proved" (a domain left unsplit, value sets left untried).
-	incomplete []string
 	// spelling: a free key's name as the policy first wrote it.
 	spelling map[string]string
 	pref     map[*strVar][]string
 	finished bool
 	// timeRead: a condition reads the time, so requests carry it.
 	timeRead bool
+	// The current question's kinds and actions (value indices) and way of
+	// calling.
+	qKinds, qActions []int
+	qVia             string
 }
 
 // family groups operators by the domain they compare in.
@@ -149,22 +152,24 @@ func (s *space) strVar(name string, dom ...[]tok) int {
 
 func (s *space) sv(av int) *strVar { return s.vars[av].sv }
 
-// newSpace makes the request model's fixed variables.
-func newSpace(keyARN string, kinds []authz.PrincipalKind, actions []string, via string) *space {
+// newSpace makes the request model's fixed variables for the requests on
+// key keyARN. The principal kinds are world.Kinds and the actions those
+// questions name, as they come; each question narrows both (setQuestion).
+func newSpace(keyARN string) *space {
 	s := &space{
 		keyARN: keyARN, partition: world.Partition(keyARN), region: world.Region(keyARN), keyAccount: world.Account(keyARN),
-		kinds: kinds, actions: actions,
-		ec: map[string]*ecKey{}, free: map[string]int{}, families: map[string]map[family]bool{}, setOps: map[int]int{},
+		kinds: world.Kinds,
+		ec:    map[string]*ecKey{}, free: map[string]int{}, families: map[string]map[family]bool{}, setOps: map[int]int{},
 		spelling: map[string]string{},
 	}
-	s.vKind = s.add(&variable{name: "principal kind", kind: vkEnum, n: len(kinds)})
-	s.vAction = s.add(&variable{name: "action", kind: vkEnum, n: len(actions)})
+	s.vKind = s.add(&variable{name: "principal kind", kind: vkEnum, n: len(s.kinds), domain: func(*assign) []int { return s.qKinds }})
+	s.vAction = s.add(&variable{name: "action", kind: vkEnum, domain: func(*assign) []int { return s.qActions }})
 	s.vVia = s.add(&variable{name: "via", kind: vkEnum, n: 2, deps: []int{s.vKind}, domain: func(a *assign) []int {
 		k := s.kinds[a.val[s.vKind]]
 		switch {
-		case !world.IAM(k) || via == "direct":
+		case !world.IAM(k) || s.qVia == "direct":
 			return []int{0}
-		case via == "fas":
+		case s.qVia == "fas":
 			return []int{1}
 		}
 		return []int{0, 1}
@@ -232,13 +237,35 @@ func (s *space) kindIndex(k authz.PrincipalKind) int {
 
 // takesEC holds where the action carries an encryption context.
 func (s *space) takesEC() expr {
-	var es []expr
-	for i, a := range s.actions {
-		if world.TakesEncryptionContext(a) {
-			es = append(es, eqExpr(s.vAction, i))
+	return func(a *assign) tri {
+		x, ok := a.get(s.vAction)
+		if !ok {
+			return tU
+		}
+		return triOf(world.TakesEncryptionContext(s.actions[x]))
+	}
+}
+
+// setQuestion narrows the kinds, actions and way of calling to a
+// question's region, adding the actions the space has not seen.
+func (s *space) setQuestion(r Region) {
+	s.qKinds = s.qKinds[:0]
+	for _, k := range r.kinds() {
+		s.qKinds = append(s.qKinds, s.kindIndex(k))
+	}
+	s.qActions = s.qActions[:0]
+	for _, a := range r.Actions {
+		i := slices.Index(s.actions, a)
+		if i < 0 {
+			s.actions = append(s.actions, a)
+			i = len(s.actions) - 1
+		}
+		if !slices.Contains(s.qActions, i) {
+			s.qActions = append(s.qActions, i)
 		}
 	}
-	return or(es...)
+	s.vars[s.vAction].n = len(s.actions)
+	s.qVia = r.Via
 }
 
 // principal terms, per kind.
@@ -289,6 +316,9 @@ func (s *space) model(key string, kind authz.PrincipalKind, via world.Via) km {
 	iam := world.IAM(kind)
 	svc := kind == authz.ServicePrincipal
 	if e, ok := world.ECKey(key); ok {
+		if sp, ok := world.ECKey(s.spelling[key]); ok {
+			e = sp
+		}
 		st := s.ecState(strings.ToLower(e), e)
 		return km{sh: shState, state: st, guard: s.takesEC()}
 	}
@@ -483,89 +513,132 @@ func (s *space) ecState(lk, spelled string) int {
 // finish partitions every domain and enumerates the key states. Call it
 // once all conditions are compiled.
 func (s *space) finish() {
-	if s.finished {
-		return
-	}
-	s.finished = true
 	// The spellings of each encryption-context key are a language of the
 	// kms:EncryptionContextKeys elements.
 	for _, e := range s.ecKeys() {
-		e.foldLang = s.sECKE.whole(litToks(nil, e.name, true))
-	}
-	done := map[*strVar]bool{}
-	part := func(sv *strVar) {
-		if sv != nil && !done[sv] {
-			done[sv] = true
-			sv.partition()
-			if sv.err != nil {
-				s.incomplete = append(s.incomplete, "the values of "+sv.name+" have "+sv.err.Error())
-			}
+		if !e.hasFold {
+			e.foldLang, e.hasFold = s.sECKE.whole(litToks(nil, e.name, true)), true
 		}
 	}
-	part(s.sCVE)
-	part(s.sECKE)
-	for _, v := range s.vars {
-		switch v.kind {
-		case vkStr:
-			part(v.sv)
-		case vkScalar:
-			v.sc.partition()
-			if v.sc.err != nil {
-				s.incomplete = append(s.incomplete, v.name+": "+v.sc.err.Error())
-			}
-		}
+	if s.pref == nil {
+		s.pref = s.prefs()
 	}
-	for vi, v := range s.vars {
-		if v.kind != vkState {
-			continue
-		}
-		n, card := 0, world.Either
-		switch {
-		case vi == s.vCV:
-			n, card = len(s.sCVE.classes), world.Multi
-		case vi == s.vECK:
-			n, card = len(s.sECKE.classes), world.Multi
-		case vi == s.vOrg:
-			card = world.Single
-		case vi == s.vOrgPaths:
-			card = world.Multi
-		default:
-			card = world.KeyCardinality(v.name)
-		}
-		if v.elem >= 0 {
-			n = s.vars[v.elem].size()
-		}
-		v.states = []keyState{{}}
-		if card != world.Multi {
-			v.states = append(v.states, keyState{present: true})
-		}
-		if card != world.Single {
-			m := s.setOps[vi]
-			if vi == s.vECK {
-				m += len(s.ec)
-			}
-			if m < 1 {
-				m = 1
-			}
-			lo := 0
-			if vi == s.vCV || vi == s.vOrgPaths {
-				lo = 1 // present means at least one service, one path
-			}
-			sets, ok := subsets(n, lo, m, 4096)
-			if !ok {
-				s.incomplete = append(s.incomplete, "too many value sets for "+v.name)
-			}
-			for _, set := range sets {
-				v.states = append(v.states, keyState{present: true, multi: true, set: set})
-			}
-		}
-	}
-	s.pref = s.prefs()
 	s.vars[s.vECK].deps = nil
 	for _, e := range s.ecKeys() {
 		s.vars[s.vECK].deps = append(s.vars[s.vECK].deps, e.state)
 	}
 	s.vars[s.vECK].domain = s.eckDomain
+	// A question may have compared a variable with new values since its
+	// domain was split: split it again. Key states are cheap to remake.
+	for _, v := range s.vars {
+		switch v.kind {
+		case vkStr:
+			if v.sv.done && v.sv.parted != len(v.sv.langs) {
+				v.sv.done, v.sv.classes, v.sv.err = false, nil, nil
+				v.ready = false
+			}
+		case vkScalar:
+			if v.ready && v.sc.parted != len(v.sc.tests) {
+				v.sc.classes, v.sc.err = nil, nil
+				v.ready = false
+			}
+		}
+	}
+	for _, sv := range []*strVar{s.sCVE, s.sECKE} {
+		if sv.done && sv.parted != len(sv.langs) {
+			sv.done, sv.classes, sv.err = false, nil, nil
+		}
+	}
+	for _, v := range s.vars {
+		if v.sv != nil && !v.sv.done {
+			v.ready = false
+		}
+		if v.kind == vkState {
+			v.ready, v.states = false, nil
+		}
+		if !v.ready {
+			v.why = ""
+		}
+	}
+}
+
+// prepare makes variable vi's values, once: it partitions the variable's
+// domain, or enumerates a key's states. The search prepares a variable
+// when it first branches on it, so a domain no formula reaches (a service
+// principal's source for a question about callers) is never split.
+func (s *space) prepare(vi int) {
+	v := s.vars[vi]
+	if v.ready {
+		return
+	}
+	v.ready = true
+	switch v.kind {
+	case vkStr:
+		s.split(v.sv)
+		if v.sv.err != nil {
+			v.why = "the values of " + v.sv.name + " have " + v.sv.err.Error()
+		}
+		return
+	case vkScalar:
+		v.sc.parted = len(v.sc.tests)
+		v.sc.partition()
+		if v.sc.err != nil {
+			v.why = v.name + ": " + v.sc.err.Error()
+		}
+		return
+	case vkEnum:
+		return
+	}
+	n, card := 0, world.KeyCardinality(v.name)
+	switch {
+	case vi == s.vCV:
+		s.split(s.sCVE)
+		n, card = len(s.sCVE.classes), world.Multi
+	case vi == s.vECK:
+		s.split(s.sECKE)
+		n, card = len(s.sECKE.classes), world.Multi
+	case vi == s.vOrg:
+		card = world.Single
+	case vi == s.vOrgPaths:
+		card = world.Multi
+	}
+	if v.elem >= 0 {
+		s.prepare(v.elem)
+		n = s.vars[v.elem].size()
+	}
+	v.states = []keyState{{}}
+	if card != world.Multi {
+		v.states = append(v.states, keyState{present: true})
+	}
+	if card != world.Single {
+		m := s.setOps[vi]
+		if vi == s.vECK {
+			m += len(s.ec)
+		}
+		if m < 1 {
+			m = 1
+		}
+		lo := 0
+		if vi == s.vCV || vi == s.vOrgPaths {
+			lo = 1 // present means at least one service, one path
+		}
+		sets, ok := subsets(n, lo, m, 4096)
+		if !ok {
+			v.why = "too many value sets for " + v.name
+		}
+		for _, set := range sets {
+			v.states = append(v.states, keyState{present: true, multi: true, set: set})
+		}
+	}
+}
+
+func (s *space) split(sv *strVar) {
+	if sv.done {
+		return
+	}
+	sv.done = true
+	sv.parted = len(sv.langs)
+	sv.partition()
 }
 
 // ecKeys lists the encryption-context keys in a stable order.

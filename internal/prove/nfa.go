@@ -112,6 +112,14 @@ func foldEq(a, b rune) bool { return strings.EqualFold(string(a), string(b)) }
 // state and may be skipped.
 type nfa struct {
 	toks []tok
+	k    string // tokKey, once asked
+}
+
+func (n *nfa) key() string {
+	if n.k == "" {
+		n.k = tokKey(n.toks) + "."
+	}
+	return n.k
 }
 
 func (n *nfa) states() int { return len(n.toks) + 1 }

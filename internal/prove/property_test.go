@@ -234,6 +234,9 @@ func (g *gen) mutate(s string) string {
 
 func (g *gen) call(r Region) world.Call {
 	kinds := r.kinds()
+	if len(kinds) == 0 || g.chance(0.1) {
+		kinds = world.Kinds
+	}
 	kind := kinds[g.r.IntN(len(kinds))]
 	acct := g.mutate(g.pick(genAccounts))
 	if !isAccountID(acct) {

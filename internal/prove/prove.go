@@ -25,6 +25,7 @@ package prove
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/kmslint/kmslint/internal/authz"
@@ -110,16 +111,60 @@ type Options struct {
 	MaxNodes int
 }
 
+// Prover answers questions about the requests on one key. It keeps what
+// it compiled (statements, domains split into classes) between questions,
+// so the many proofs of one policy share the work; it is not safe for
+// concurrent use.
+type Prover struct {
+	s    *space
+	subs map[string]*compiled
+	// stmts caches compiled key-policy statements.
+	stmts map[*policy.Statement]stmt
+}
+
+// New makes a prover for the requests on the key keyARN.
+func New(keyARN string) (*Prover, error) {
+	if world.Partition(keyARN) == "" || world.Account(keyARN) == "" {
+		return nil, fmt.Errorf("prove: %q is not a key ARN", keyARN)
+	}
+	return &Prover{s: newSpace(keyARN), subs: map[string]*compiled{}, stmts: map[*policy.Statement]stmt{}}, nil
+}
+
 // Find answers whether sub allows any request of r.
 func Find(sub Subject, r Region, opts Options) (Result, error) {
-	q, err := newQuery(r, opts, sub)
+	p, err := New(r.Resource)
 	if err != nil {
 		return Result{}, err
 	}
-	ns := q.compileSubject(sub)
-	_, through := q.verdict(ns)
-	q.s.finish()
-	return q.run(through, exprTrue, ns, nil, -1), nil
+	return p.Find(sub, r, opts)
+}
+
+// FindEach is Prover.FindEach on a new prover.
+func FindEach(sub Subject, r Region, opts Options) ([]Result, error) {
+	p, err := New(r.Resource)
+	if err != nil {
+		return nil, err
+	}
+	return p.FindEach(sub, r, opts)
+}
+
+// FindAdded is Prover.FindAdded on a new prover.
+func FindAdded(oldSub, newSub Subject, r Region, opts Options) (Result, error) {
+	p, err := New(r.Resource)
+	if err != nil {
+		return Result{}, err
+	}
+	return p.FindAdded(oldSub, newSub, r, opts)
+}
+
+// Find answers whether sub allows any request of r.
+func (p *Prover) Find(sub Subject, r Region, opts Options) (Result, error) {
+	q, err := p.query(r, opts, sub)
+	if err != nil {
+		return Result{}, err
+	}
+	ns := p.compile(sub)
+	return q.run(ns.through, exprTrue, ns, nil, -1), nil
 }
 
 // FindEach answers Find once per allow statement of sub's key policy:
@@ -127,20 +172,18 @@ func Find(sub Subject, r Region, opts Options) (Result, error) {
 // (or Unknown), in statement order. Statements through which nothing is
 // allowed are left out; a Proved result with Statement -1 means nothing
 // at all is.
-func FindEach(sub Subject, r Region, opts Options) ([]Result, error) {
-	q, err := newQuery(r, opts, sub)
+func (p *Prover) FindEach(sub Subject, r Region, opts Options) ([]Result, error) {
+	q, err := p.query(r, opts, sub)
 	if err != nil {
 		return nil, err
 	}
-	ns := q.compileSubject(sub)
-	_, through := q.verdict(ns)
-	q.s.finish()
+	ns := p.compile(sub)
 	var out []Result
 	for i, st := range ns.key {
 		if !st.allow {
 			continue
 		}
-		if res := q.run(through, exprTrue, ns, nil, i); res.Verdict != Proved {
+		if res := q.run(ns.through, exprTrue, ns, nil, i); res.Verdict != Proved {
 			out = append(out, res)
 		}
 	}
@@ -152,19 +195,16 @@ func FindEach(sub Subject, r Region, opts Options) ([]Result, error) {
 
 // FindAdded answers whether newSub allows a request of r that oldSub does
 // not (access the change adds); swap them for access it removes.
-func FindAdded(oldSub, newSub Subject, r Region, opts Options) (Result, error) {
-	q, err := newQuery(r, opts, oldSub, newSub)
+func (p *Prover) FindAdded(oldSub, newSub Subject, r Region, opts Options) (Result, error) {
+	q, err := p.query(r, opts, oldSub, newSub)
 	if err != nil {
 		return Result{}, err
 	}
-	os, ns := q.compileSubject(oldSub), q.compileSubject(newSub)
-	oldAllowed, _ := q.verdict(os)
-	_, through := q.verdict(ns)
-	q.s.finish()
-	return q.run(through, not(oldAllowed), ns, os, -1), nil
+	os, ns := p.compile(oldSub), p.compile(newSub)
+	return q.run(ns.through, not(os.allowed), ns, os, -1), nil
 }
 
-// query is one question's variables, formulas and search state.
+// query is one question: the region's formula and its concrete check.
 type query struct {
 	s      *space
 	r      Region
@@ -173,9 +213,13 @@ type query struct {
 	opts   Options
 }
 
-func newQuery(r Region, opts Options, subs ...Subject) (*query, error) {
+func (p *Prover) query(r Region, opts Options, subs ...Subject) (*query, error) {
 	if err := r.check(); err != nil {
 		return nil, err
+	}
+	s := p.s
+	if r.Resource != s.keyARN {
+		return nil, fmt.Errorf("prove: region on %s, prover on %s", r.Resource, s.keyARN)
 	}
 	for _, sub := range subs {
 		if sub.Key == nil {
@@ -189,19 +233,22 @@ func newQuery(r Region, opts Options, subs ...Subject) (*query, error) {
 	if err != nil {
 		return nil, fmt.Errorf("region: %w", err)
 	}
-	s := newSpace(r.Resource, r.kinds(), r.Actions, r.Via)
 	rs := r.statement()
 	s.scanStatement(rs)
 	for _, sub := range subs {
+		if _, ok := p.subs[sub.id()]; ok {
+			continue
+		}
 		for _, st := range sub.Key.Source.Statements {
 			s.scanStatement(st)
 		}
-		for _, p := range sub.Identity.all() {
-			for _, st := range p.Source.Statements {
+		for _, ip := range sub.Identity.all() {
+			for _, st := range ip.Source.Statements {
 				s.scanStatement(st)
 			}
 		}
 	}
+	s.setQuestion(r)
 	q := &query{s: s, r: r, rc: rc, opts: opts}
 	reg := s.statement(rs, nil)
 	via := make([]expr, len(s.kinds))
@@ -218,7 +265,31 @@ func newQuery(r Region, opts Options, subs ...Subject) (*query, error) {
 		}
 	}
 	q.region = and(switchExpr(s.vKind, via), or(reg.direct, reg.account), reg.body)
+	for _, sub := range subs {
+		p.compile(sub)
+	}
 	return q, nil
+}
+
+// id keys a subject's compiled formulas: the policies' identities.
+func (sub Subject) id() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%p|", sub.Key)
+	for _, d := range sub.Identity.Default {
+		fmt.Fprintf(&sb, "%p,", d)
+	}
+	var names []string
+	for n := range sub.Identity.Named {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		sb.WriteString("|" + n)
+		for _, d := range sub.Identity.Named[n] {
+			fmt.Fprintf(&sb, ",%p", d)
+		}
+	}
+	return sb.String()
 }
 
 func (id Identity) all() []*authz.Policy {
@@ -231,16 +302,27 @@ func (id Identity) all() []*authz.Policy {
 
 // compiled is a subject as formulas.
 type compiled struct {
-	sub Subject
-	key []stmt
-	ids []stmt
+	sub     Subject
+	key     []stmt
+	ids     []stmt
+	allowed expr
+	through []expr
 }
 
-func (q *query) compileSubject(sub Subject) *compiled {
-	s := q.s
+func (p *Prover) compile(sub Subject) *compiled {
+	if c, ok := p.subs[sub.id()]; ok {
+		return c
+	}
+	s := p.s
 	c := &compiled{sub: sub}
+	p.subs[sub.id()] = c
 	for _, st := range sub.Key.Source.Statements {
-		c.key = append(c.key, s.statement(st, nil))
+		cs, ok := p.stmts[st]
+		if !ok {
+			cs = s.statement(st, nil)
+			p.stmts[st] = cs
+		}
+		c.key = append(c.key, cs)
 	}
 	// Whose IAM policies: the named principals, and everyone else that has
 	// IAM policies (users, sessions, federated users).
@@ -251,28 +333,28 @@ func (q *query) compileSubject(sub Subject) *compiled {
 	identityApplies := switchExpr(s.vKind, applies)
 	var named []expr
 	for arn, ps := range sub.Identity.Named {
-		owner := q.owns(arn)
+		owner := s.owns(arn)
 		named = append(named, owner)
-		for _, p := range ps {
-			for _, st := range p.Source.Statements {
+		for _, ip := range ps {
+			for _, st := range ip.Source.Statements {
 				c.ids = append(c.ids, s.statement(st, owner))
 			}
 		}
 	}
 	def := and(identityApplies, not(or(named...)))
-	for _, p := range sub.Identity.Default {
-		for _, st := range p.Source.Statements {
+	for _, ip := range sub.Identity.Default {
+		for _, st := range ip.Source.Statements {
 			c.ids = append(c.ids, s.statement(st, def))
 		}
 	}
+	c.allowed, c.through = s.verdict(c)
 	return c
 }
 
 func triExpr(b bool) expr { return constExpr(triOf(b)) }
 
 // owns: the principal is the IAM user, or a session of the role, with this ARN.
-func (q *query) owns(arn string) expr {
-	s := q.s
+func (s *space) owns(arn string) expr {
 	per := make([]expr, len(s.kinds))
 	for i, k := range s.kinds {
 		per[i] = exprFalse
@@ -286,8 +368,7 @@ func (q *query) owns(arn string) expr {
 // verdict builds the formulas of a compiled subject: allowed (the whole
 // decision) and, per key-policy allow statement, the requests allowed
 // through it (whose union is allowed).
-func (q *query) verdict(c *compiled) (allowed expr, through []expr) {
-	s := q.s
+func (s *space) verdict(c *compiled) (allowed expr, through []expr) {
 	var deny, direct, account, idAllow []expr
 	for _, st := range c.key {
 		if !st.allow {
@@ -340,6 +421,7 @@ func (q *query) verdict(c *compiled) (allowed expr, through []expr) {
 // which extra holds (for a diff: not allowed by os).
 func (q *query) run(through []expr, extra expr, ns, os *compiled, only int) Result {
 	s := q.s
+	s.finish()
 	x := &search{q: q, ns: ns, os: os}
 	x.a.val = make([]int32, len(s.vars))
 	for i := range x.a.val {
@@ -363,8 +445,8 @@ func (q *query) run(through []expr, extra expr, ns, os *compiled, only int) Resu
 		res.Verdict, res.Reason = Unknown, fmt.Sprintf("the search passed %d nodes", q.opts.MaxNodes)
 	case len(x.unknown) > 0:
 		res.Verdict, res.Reason = Unknown, strings.Join(x.unknown, "; ")
-	case len(s.incomplete) > 0:
-		res.Verdict, res.Reason = Unknown, strings.Join(s.incomplete, "; ")
+	case len(x.incomplete) > 0:
+		res.Verdict, res.Reason = Unknown, strings.Join(x.incomplete, "; ")
 	}
 	if only >= 0 && res.Statement < 0 {
 		res.Statement = only

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -175,18 +176,34 @@ func (r Region) check() error {
 	return nil
 }
 
+// kinds are the principal kinds the region admits: its own list (all of
+// world.Kinds when empty), narrowed by its principals (a Service entry
+// names a service principal, an AWS entry an IAM one).
 func (r Region) kinds() []authz.PrincipalKind {
-	if len(r.Kinds) == 0 {
-		return world.Kinds
+	want := r.Kinds
+	if len(want) == 0 {
+		want = world.Kinds
+	}
+	svc, iam := len(r.Principals) == 0, len(r.Principals) == 0
+	for _, e := range r.Principals {
+		switch {
+		case e.Type == policy.PrincipalService:
+			svc = true
+		case e.Type == policy.PrincipalAWS && e.Value == "*":
+			svc, iam = true, true
+		case e.Type == policy.PrincipalAWS:
+			iam = true
+		}
 	}
 	var out []authz.PrincipalKind
 	for _, k := range world.Kinds {
-		for _, x := range r.Kinds {
-			if x == k {
-				out = append(out, k)
-				break
-			}
+		if !slices.Contains(want, k) {
+			continue
 		}
+		if k == authz.ServicePrincipal && !svc || world.IAM(k) && !iam || k == authz.Anonymous && len(r.Principals) > 0 && !(svc && iam) {
+			continue
+		}
+		out = append(out, k)
 	}
 	return out
 }

@@ -49,6 +49,7 @@ type scalarVar struct {
 	// after partition:
 	classes []scalarClass
 	err     error
+	parted  int // tests when partitioned
 }
 
 type scalarClass struct {

@@ -11,14 +11,16 @@ import (
 
 // search is a depth-first search for an assignment the formula holds on.
 type search struct {
-	q         *query
-	ns, os    *compiled
-	a         assign
-	nodes     int
-	aborted   bool
-	found     *Result
-	unknown   []string
-	statement int
+	q       *query
+	ns, os  *compiled
+	a       assign
+	nodes   int
+	aborted bool
+	found   *Result
+	unknown []string
+	// incomplete: reasons finding nothing is not a proof.
+	incomplete []string
+	statement  int
 }
 
 // dfs evaluates f under the current assignment; where it depends on an
@@ -38,6 +40,10 @@ func (x *search) dfs(f expr) bool {
 		return x.leaf(r)
 	}
 	v := x.pick(x.a.need)
+	x.q.s.prepare(v)
+	if w := x.q.s.vars[v].why; w != "" && !slices.Contains(x.incomplete, w) {
+		x.incomplete = append(x.incomplete, w)
+	}
 	for _, val := range x.q.s.vars[v].values(&x.a) {
 		x.a.val[v] = int32(val)
 		if x.dfs(f) {
@@ -66,7 +72,6 @@ func (x *search) pick(v int) int {
 func (x *search) leaf(r tri) bool {
 	why := x.a.why
 	save := slices.Clone(x.a.val)
-	x.q.s.complete(&x.a)
 	c := x.q.s.call(&x.a)
 	copy(x.a.val, save)
 	ok, reason := x.replays(c)

@@ -197,9 +197,10 @@ func (s *space) principal(st *policy.Statement) (direct, account expr) {
 	return switchExpr(s.vKind, ds), switchExpr(s.vKind, as)
 }
 
-// actionResource decides, with the engine, which of the question's actions
-// the statement's Action/NotAction and Resource/NotResource cover for the
-// key; a resource with policy variables is left undecided.
+// actionResource decides, with the engine, which actions the statement's
+// Action/NotAction and Resource/NotResource cover for the key (each action
+// once, as questions bring them); a resource with policy variables is left
+// undecided.
 func (s *space) actionResource(st *policy.Statement) expr {
 	res := st.Resource
 	if st.NotResource != nil {
@@ -224,21 +225,20 @@ func (s *space) actionResource(st *policy.Statement) expr {
 		return undecided("statement " + st.Label() + ": " + err.Error())
 	}
 	eng := &authz.Engine{Key: cp}
-	ok := eng.AllowedActions(&authz.Request{Principal: authz.Principal{Kind: authz.Anonymous, ARN: "anonymous"}, Resource: s.keyARN, Context: authz.NewContext()}, s.actions)
-	in := map[string]bool{}
-	for _, a := range ok {
-		in[a] = true
-	}
-	var xs []expr
-	for i, a := range s.actions {
-		if in[a] {
-			xs = append(xs, eqExpr(s.vAction, i))
+	memo := map[int]tri{}
+	return func(a *assign) tri {
+		x, ok := a.get(s.vAction)
+		if !ok {
+			return tU
 		}
+		if r, ok := memo[x]; ok {
+			return r
+		}
+		req := &authz.Request{Principal: authz.Principal{Kind: authz.Anonymous, ARN: "anonymous"}, Action: s.actions[x], Resource: s.keyARN, Context: authz.NewContext()}
+		r := triOf(eng.Allowed(req) == authz.Allow)
+		memo[x] = r
+		return r
 	}
-	if len(xs) == len(s.actions) {
-		return exprTrue
-	}
-	return or(xs...)
 }
 
 // statement compiles st; for identity statements, owner is the principals

@@ -2,10 +2,11 @@ package prove
 
 import (
 	"errors"
+	"math/bits"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode"
+	"unsafe"
 )
 
 // lang is a regular language over one string variable: the strings that
@@ -38,11 +39,21 @@ type strVar struct {
 	// err is why the domain could not be partitioned; its tests are then
 	// undecided (the search replays instead of proving).
 	err error
+	// seeds are instances of the patterns compared with the variable
+	// ("us-east-?" gives "us-east-2"): witnesses that read like the
+	// policy, tried before a class's shortest string.
+	seeds []string
+	done  bool // partitioned
+	// parted is the number of languages when it was partitioned.
+	parted int
 }
 
 type strClass struct {
 	sig     bitset
 	witness string
+	// chosen: witness is the one to show, a preferred string or seed of the
+	// class when there is one (strWitness), else the shortest.
+	chosen bool
 }
 
 func newStrVar(name string, domain ...[]tok) *strVar {
@@ -57,7 +68,7 @@ func newStrVar(name string, domain ...[]tok) *strVar {
 
 // add registers a language and returns its index.
 func (v *strVar) add(l lang) int {
-	k := tokKey(l.n.toks) + "|" + l.start.key() + "|" + l.accept.key()
+	k := l.n.key() + "|" + l.start.key() + "|" + l.accept.key()
 	if i, ok := v.index[k]; ok {
 		return i
 	}
@@ -69,25 +80,98 @@ func (v *strVar) add(l lang) int {
 // whole registers the language of a whole-string pattern.
 func (v *strVar) whole(toks []tok) int {
 	n := &nfa{toks: toks}
-	return v.add(lang{n: n, start: n.start(), accept: n.final()})
+	i := v.add(lang{n: n, start: n.start(), accept: n.final()})
+	if i == len(v.langs)-1 && len(v.seeds) < maxSeeds {
+		v.seeds = append(v.seeds, instances(toks)...)
+	}
+	return i
+}
+
+const maxSeeds = 24
+
+// instances fills a pattern's wildcards a few ways.
+func instances(toks []tok) []string {
+	fills := []struct {
+		one  []rune
+		star string
+	}{{[]rune("2a0A"), "kmslint-probe"}, {[]rune("1b0B"), ""}, {[]rune("3c9C"), "x"}}
+	var out []string
+	for _, f := range fills {
+		var sb strings.Builder
+		for _, t := range toks {
+			switch {
+			case t.p == pLit || t.p == pFold:
+				sb.WriteRune(t.r)
+			case t.star:
+				ok := true
+				for _, c := range f.star {
+					ok = ok && t.accepts(c)
+				}
+				if ok {
+					sb.WriteString(f.star)
+				}
+			default:
+				for _, c := range f.one {
+					if t.accepts(c) {
+						sb.WriteRune(c)
+						break
+					}
+				}
+			}
+		}
+		out = append(out, sb.String())
+	}
+	return out
 }
 
 func tokKey(toks []tok) string {
-	var sb strings.Builder
+	b := make([]byte, 0, len(toks)*6)
 	for _, t := range toks {
-		sb.WriteByte(byte(t.p))
+		f := byte(t.p)
 		if t.star {
-			sb.WriteByte('*')
+			f |= 0x80
 		}
-		sb.WriteString(strconv.QuoteRune(t.r))
+		b = append(b, f, byte(t.r), byte(t.r>>8), byte(t.r>>16), byte(t.r>>24))
 	}
-	return sb.String()
+	return string(b)
 }
 
 // maxStates bounds the product automaton of one variable.
 const maxStates = 50000
 
 var errTooManyStates = errors.New("too many classes")
+
+// deltaTable is an automaton's transitions over an alphabet: the closed
+// set of states after reading alpha[c] from state q, w words per set.
+type deltaTable struct {
+	w    int
+	next []uint64 // [q][c][w]
+}
+
+func buildDelta(n *nfa, alpha []rune) *deltaTable {
+	ns := n.states()
+	w := (ns + 63) / 64
+	d := &deltaTable{w: w, next: make([]uint64, ns*len(alpha)*w)}
+	// The closed set of each single state.
+	cl := make([]bitset, ns)
+	for i := range cl {
+		cl[i] = newBitset(ns)
+		cl[i].set(i)
+		n.closure(cl[i])
+	}
+	for q, t := range n.toks {
+		to := cl[q+1]
+		if t.star {
+			to = cl[q]
+		}
+		for ci, c := range alpha {
+			if t.accepts(c) {
+				copy(d.next[(q*len(alpha)+ci)*w:], to)
+			}
+		}
+	}
+	return d
+}
 
 // partition computes the classes: a breadth-first search of the product of
 // the languages' subset automata (and the domain's), over one
@@ -105,70 +189,103 @@ func (v *strVar) partition() {
 		all = append(all, lang{n: dom, start: dom.start(), accept: dom.final()})
 	}
 	alpha := alphabet(all)
-	type node struct {
-		sets   []bitset
-		parent int
-		c      rune
-	}
-	var nodes []node
-	seen := map[string]int{}
-	keyOf := func(sets []bitset) string {
-		var sb strings.Builder
-		for _, s := range sets {
-			sb.WriteString(s.key())
-		}
-		return sb.String()
-	}
-	first := make([]bitset, len(all))
-	for i, l := range all {
-		first[i] = l.start.clone()
-	}
-	nodes = append(nodes, node{sets: first, parent: -1})
-	seen[keyOf(first)] = 0
-	sigs := map[string]int{}
 	nl := len(v.langs)
-	for qi := 0; qi < len(nodes); qi++ {
-		cur := nodes[qi].sets
+	// Languages split from one pattern share its automaton.
+	deltas := map[*nfa]*deltaTable{}
+	off := make([]int, len(all)+1)
+	tabs := make([]*deltaTable, len(all))
+	for i, l := range all {
+		if deltas[l.n] == nil {
+			deltas[l.n] = buildDelta(l.n, alpha)
+		}
+		tabs[i] = deltas[l.n]
+		off[i+1] = off[i] + tabs[i].w
+	}
+	width := off[len(all)]
+	arena := make([]uint64, 0, width*64)
+	parent := []int32{-1}
+	via := []rune{0}
+	for i, l := range all {
+		arena = append(arena, l.start...)
+		arena = append(arena, make([]uint64, tabs[i].w-len(l.start))...)
+	}
+	seen := map[string]int32{}
+	keyOf := func(ws []uint64) []byte {
+		return unsafe.Slice((*byte)(unsafe.Pointer(&ws[0])), len(ws)*8)
+	}
+	seen[string(keyOf(arena[:width]))] = 0
+	sigs := map[string]bool{}
+	next := make([]uint64, width)
+	for qi := 0; qi < len(parent); qi++ {
+		cur := arena[qi*width : (qi+1)*width]
 		accepting := false
 		for i := nl; i < len(all); i++ {
-			accepting = accepting || cur[i].intersects(all[i].accept)
+			accepting = accepting || intersectsWords(cur[off[i]:off[i+1]], all[i].accept)
 		}
 		if accepting {
 			sig := newBitset(nl)
 			for i := 0; i < nl; i++ {
-				if cur[i].intersects(all[i].accept) {
+				if intersectsWords(cur[off[i]:off[i+1]], all[i].accept) {
 					sig.set(i)
 				}
 			}
-			if _, ok := sigs[sig.key()]; !ok {
-				sigs[sig.key()] = len(v.classes)
-				v.classes = append(v.classes, strClass{sig: sig, witness: pathString(qi, func(i int) (int, rune) { return nodes[i].parent, nodes[i].c })})
+			if k := sig.key(); !sigs[k] {
+				sigs[k] = true
+				v.classes = append(v.classes, strClass{sig: sig, witness: pathString(qi, func(i int) (int, rune) { return int(parent[i]), via[i] })})
 			}
 		}
-		for _, c := range alpha {
-			next := make([]bitset, len(all))
+		for ci, c := range alpha {
+			clear(next)
 			alive := false
-			for i, l := range all {
-				next[i] = l.n.step(cur[i], c)
-				if i >= nl && !next[i].empty() {
-					alive = true
+			for i := range all {
+				t := tabs[i]
+				src := cur[off[i]:off[i+1]]
+				dst := next[off[i]:off[i+1]]
+				for wi, word := range src {
+					for word != 0 {
+						q := wi*64 + bits.TrailingZeros64(word)
+						word &= word - 1
+						row := t.next[(q*len(alpha)+ci)*t.w:]
+						for k := range dst {
+							dst[k] |= row[k]
+						}
+					}
+				}
+				if i >= nl && !alive {
+					for _, x := range dst {
+						if x != 0 {
+							alive = true
+							break
+						}
+					}
 				}
 			}
 			if !alive {
 				continue
 			}
-			k := keyOf(next)
-			if _, ok := seen[k]; ok {
+			if _, ok := seen[string(keyOf(next))]; ok {
 				continue
 			}
-			if len(nodes) >= maxStates {
+			if len(parent) >= maxStates {
 				v.fallback()
 				return
 			}
-			seen[k] = len(nodes)
-			nodes = append(nodes, node{sets: next, parent: qi, c: c})
+			seen[string(keyOf(next))] = int32(len(parent))
+			arena = append(arena, next...)
+			cur = arena[qi*width : (qi+1)*width]
+			parent = append(parent, int32(qi))
+			via = append(via, c)
 		}
 	}
+}
+
+func intersectsWords(ws []uint64, b bitset) bool {
+	for i := range ws {
+		if i < len(b) && ws[i]&b[i] != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func pathString(i int, parent func(int) (int, rune)) string {

@@ -1,6 +1,9 @@
 package prove
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // termPart is literal text or a string variable: the assignment variable
 // av, whose classes are those of sv.
@@ -64,6 +67,11 @@ const maxConjuncts = 4096
 // before it to the state after it". Literal parts are read in place. ok is
 // false when the decomposition is too large.
 func split(toks []tok, t term) (dnf [][]atomRef, ok bool) {
+	if len(t) == 1 && t[0].isVar() {
+		// A lone variable: the pattern's own language (and its instances
+		// as readable witnesses).
+		return [][]atomRef{{{t[0].av, t[0].sv, t[0].sv.whole(toks)}}}, true
+	}
 	n := &nfa{toks: toks}
 	final := n.final()
 	ok = true
@@ -109,14 +117,11 @@ func split(toks []tok, t term) (dnf [][]atomRef, ok bool) {
 			rec(len(t), final, append(conj, atomRef{p.av, p.sv, l}))
 			return
 		}
-		low := -1
+		reach := reachable(n, cur, p.sv)
 		for q := 0; q < n.states(); q++ {
-			if cur.has(q) {
-				low = q
-				break
+			if !reach.has(q) {
+				continue
 			}
-		}
-		for q := low; q >= 0 && q < n.states(); q++ {
 			acc := newBitset(n.states())
 			acc.set(q)
 			l := p.sv.add(lang{n: n, start: cur.clone(), accept: acc})
@@ -174,4 +179,55 @@ func dnfExpr(dnf [][]atomRef) expr {
 		}
 		return r
 	}
+}
+
+// reachable is the states of n that strings of sv's domain can reach from
+// cur (over-approximated by the characters the domain uses anywhere): a
+// variable without colons never crosses an ARN's colon.
+func reachable(n *nfa, cur bitset, sv *strVar) bitset {
+	r := cur.clone()
+	for i, t := range n.toks {
+		if r.has(i) && !t.star && sv.crossable(t) {
+			r.set(i + 1)
+			n.closure(r)
+		}
+	}
+	return r
+}
+
+// probeRunes stand for every character class of a token (all are ASCII
+// but "any").
+var probeRunes = func() []rune {
+	var rs []rune
+	for c := rune(' '); c <= '~'; c++ {
+		rs = append(rs, c)
+	}
+	return append(rs, 'é')
+}()
+
+// crossable: some character of the domain is one token t accepts.
+func (v *strVar) crossable(t tok) bool {
+	if v.domain == nil {
+		return true
+	}
+	probes := probeRunes
+	if t.p == pLit || t.p == pFold {
+		probes = []rune{t.r}
+		for f := unicode.SimpleFold(t.r); f != t.r; f = unicode.SimpleFold(f) {
+			probes = append(probes, f)
+		}
+	}
+	for _, c := range probes {
+		if !t.accepts(c) {
+			continue
+		}
+		for _, d := range v.domain {
+			for _, dt := range d {
+				if dt.accepts(c) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -37,6 +37,11 @@ type variable struct {
 	// search assigns first.
 	domain func(a *assign) []int
 	deps   []int
+	ready  bool // values made (space.prepare)
+	// why is set when the values do not cover the domain (a partition
+	// given up, value sets left untried): a search that branched on the
+	// variable and found nothing answers unknown.
+	why string
 }
 
 // size is the number of values of v.

@@ -31,12 +31,20 @@ func (s *space) prefs() map[*strVar][]string {
 }
 
 func (s *space) strWitness(sv *strVar, cl int) string {
-	for _, p := range s.pref[sv] {
-		if sv.err == nil && sv.classOf(p) == cl {
-			return p
+	c := &sv.classes[cl]
+	if c.chosen || sv.err != nil {
+		return c.witness
+	}
+	c.chosen = true
+	for _, ps := range [][]string{s.pref[sv], sv.seeds} {
+		for _, p := range ps {
+			if sv.classOf(p) == cl {
+				c.witness = p
+				return p
+			}
 		}
 	}
-	return sv.classes[cl].witness
+	return c.witness
 }
 
 // witness is variable av's value under class cl, as a string.
@@ -48,37 +56,29 @@ func (s *space) witness(av, cl int) string {
 	return s.strWitness(v.sv, cl)
 }
 
-// complete assigns every unassigned variable its first value (after the
-// variables its domain reads).
-func (s *space) complete(a *assign) {
-	for progress := true; progress; {
-		progress = false
-		for vi, v := range s.vars {
-			if a.val[vi] >= 0 {
-				continue
-			}
-			ready := true
-			for _, d := range v.deps {
-				if a.val[d] < 0 {
-					ready = false
-				}
-			}
-			if !ready {
-				continue
-			}
-			vals := v.values(a)
-			if len(vals) == 0 {
-				vals = []int{0}
-			}
-			a.val[vi] = int32(vals[0])
-			progress = true
-		}
+// value is v's value under a, choosing (and recording) the first value of
+// its domain when v is unassigned: the variables a request is built from
+// get values only when the request reads them.
+func (s *space) value(a *assign, v int) int {
+	if x := a.val[v]; x >= 0 {
+		return int(x)
 	}
+	for _, d := range s.vars[v].deps {
+		s.value(a, d)
+	}
+	s.prepare(v)
+	x := 0
+	if vals := s.vars[v].values(a); len(vals) > 0 {
+		x = vals[0]
+	}
+	a.val[v] = int32(x)
+	return x
 }
 
-// call builds the request of a complete assignment.
+// call builds the request of an assignment, giving the variables it reads
+// and a leaves open their first values.
 func (s *space) call(a *assign) world.Call {
-	val := func(v int) int { return int(a.val[v]) }
+	val := func(v int) int { return s.value(a, v) }
 	w := func(av int) string { return s.witness(av, val(av)) }
 	kind := s.kinds[val(s.vKind)]
 	c := world.Call{Key: s.keyARN, Action: s.actions[val(s.vAction)]}
@@ -167,10 +167,10 @@ func (s *space) call(a *assign) world.Call {
 // kms:EncryptionContextKeys gives it (or the policy's), and a pair for each
 // key only kms:EncryptionContextKeys names.
 func (s *space) encryptionContext(a *assign, c *world.Call) {
-	eck := s.vars[s.vECK].states[a.val[s.vECK]]
+	eck := s.vars[s.vECK].states[s.value(a, s.vECK)]
 	spelled := map[int]bool{}
 	for _, e := range s.ecKeys() {
-		st := s.vars[e.state].states[a.val[e.state]]
+		st := s.vars[e.state].states[s.value(a, e.state)]
 		if !st.present {
 			continue
 		}
@@ -181,7 +181,8 @@ func (s *space) encryptionContext(a *assign, c *world.Call) {
 				spelled[cl] = true
 			}
 		}
-		c.EncryptionContext = append(c.EncryptionContext, world.Pair{Key: name, Value: s.witness(s.vars[e.state].elem, int(a.val[s.vars[e.state].elem]))})
+		elem := s.vars[e.state].elem
+		c.EncryptionContext = append(c.EncryptionContext, world.Pair{Key: name, Value: s.witness(elem, s.value(a, elem))})
 	}
 	for _, cl := range eck.set {
 		if !spelled[cl] {
