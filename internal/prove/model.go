@@ -439,6 +439,9 @@ func (s *space) model(key string, kind authz.PrincipalKind, via world.Via) km {
 		}
 		return absent()
 	}
+	if !world.Carried(key) {
+		return absent()
+	}
 	if world.KeySet(key) == world.Derived {
 		return km{sh: shX, why: key + " is set by AWS in a way kmslint does not model"}
 	}

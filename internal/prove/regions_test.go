@@ -27,11 +27,12 @@ type question struct {
 //     a foreign or non-recommendation aws:SourceArn, or neither key;
 //   - ACR007: one of the two keys missing while the other names this
 //     account's recommendations;
-//   - KMS004: a principal of an account the policy names nowhere (and of
-//     none of its organizations), or anonymous, with IAM allowing all;
+//   - KMS004: a principal of an account the policy names nowhere, in none
+//     of the organizations it names (or in none at all), or anonymous,
+//     with IAM allowing all;
 //   - external access: principals outside the account, IAM allowing all,
 //     every action, one answer per statement.
-func profileQuestions(acct, reg, callerRole string, named []string) []question {
+func profileQuestions(acct, reg, callerRole string, named []string, orgs ...string) []question {
 	key := fmt.Sprintf("arn:aws:kms:%s:%s:key/1234abcd-12ab-34cd-56ef-1234567890ab", reg, acct)
 	rec := fmt.Sprintf("arn:aws:bedrock-agentcore:%s:%s:recommendation/*", reg, acct)
 	data := `"actions":["kms:GenerateDataKey","kms:Decrypt"]`
@@ -50,7 +51,7 @@ func profileQuestions(acct, reg, callerRole string, named []string) []question {
 		q("ACR006", "service-no-source", data+`,`+svc+`,"condition":{"Null":{"aws:SourceAccount":"true","aws:SourceArn":"true"}}`, none),
 		q("ACR007", "service-no-source-arn", data+`,`+svc+`,"condition":{"StringEquals":{"aws:SourceAccount":"`+acct+`"},"Null":{"aws:SourceArn":"true"}}`, none),
 		q("ACR007", "service-no-source-account", data+`,`+svc+`,"condition":{"ArnLike":{"aws:SourceArn":"`+rec+`"},"Null":{"aws:SourceAccount":"true"}}`, none),
-		q("KMS004", "public", `"actions":["kms:Decrypt","kms:Encrypt","kms:GenerateDataKey","kms:ReEncryptFrom","kms:CreateGrant","kms:PutKeyPolicy"],"principal":{"kinds":["assumed-role","user","root","federated-user","anonymous"]},"condition":{"StringNotEquals":{"aws:PrincipalAccount":["`+strings.Join(others, `","`)+`"]}}`, AllowAll()),
+		q("KMS004", "public", `"actions":["kms:Decrypt","kms:Encrypt","kms:GenerateDataKey","kms:ReEncryptFrom","kms:CreateGrant","kms:PutKeyPolicy"],"principal":{"kinds":["assumed-role","user","root","federated-user","anonymous"]},"condition":{"StringNotEquals":{"aws:PrincipalAccount":["`+strings.Join(others, `","`)+`"],"aws:PrincipalOrgID":["`+strings.Join(append([]string{"o-none"}, orgs...), `","`)+`"]}}`, AllowAll()),
 	}
 	ext := q("external", "outside-account", `"actions":["kms:Decrypt","kms:Encrypt","kms:GenerateDataKey","kms:ReEncryptFrom","kms:CreateGrant","kms:DescribeKey","kms:PutKeyPolicy","kms:ScheduleKeyDeletion"],"principal":{"kinds":["assumed-role","user","root","federated-user","anonymous"]},"condition":{"StringNotEquals":{"aws:PrincipalAccount":"`+acct+`"}}`, AllowAll())
 	ext.each = true

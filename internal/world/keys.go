@@ -92,6 +92,26 @@ func KeyCardinality(key string) Cardinality {
 	return Either
 }
 
+// Carried reports whether a request to KMS can carry key: a documented
+// global or KMS key (or one of their families: tags, encryption context,
+// attestation). An undocumented key of the aws: or kms: namespace never is
+// (lint reports it as unknown); a key of another service's namespace may be
+// (cross-service keys such as ec2:SourceInstanceARN travel with a role's
+// credentials).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+func Carried(key string) bool {
+	lk := strings.ToLower(key)
+	if _, ok := keyTable[lk]; ok {
+		return true
+	}
+	for _, p := range append(singlePrefixes, "aws:tagkeys") {
+		if strings.HasPrefix(lk, p) {
+			return true
+		}
+	}
+	return !strings.HasPrefix(lk, "aws:") && !strings.HasPrefix(lk, "kms:")
+}
+
 // KeySet says whether AWS sets a key from the call (Derived) or it is
 // free. The encryption-context keys are derived: they come from the
 // request's encryption context (Call.EncryptionContext).
