@@ -131,7 +131,10 @@ func (s *space) condModel(op authz.Operator, c *policy.Condition, key string, ki
 	// shState
 	v := s.vars[m.state]
 	if op.Set() {
-		s.setOps[m.state]++
+		if s.setOps[m.state] == nil {
+			s.setOps[m.state] = map[*policy.Condition]bool{}
+		}
+		s.setOps[m.state][c] = true
 	}
 	mt := s.matchClass(op, c, kind, via, s.elemVar(m.state))
 	st := m.state

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/internal/world"
 )
 
@@ -101,7 +102,7 @@ type space struct {
 	families map[string]map[family]bool
 	// setOps counts set-operator conditions per key-state variable: the
 	// largest value sets worth trying.
-	setOps map[int]int
+	setOps map[int]map[*policy.Condition]bool
 	// spelling: a free key's name as the policy first wrote it.
 	spelling map[string]string
 	pref     map[*strVar][]string
@@ -159,7 +160,7 @@ func newSpace(keyARN string) *space {
 	s := &space{
 		keyARN: keyARN, partition: world.Partition(keyARN), region: world.Region(keyARN), keyAccount: world.Account(keyARN),
 		kinds: world.Kinds,
-		ec:    map[string]*ecKey{}, free: map[string]int{}, families: map[string]map[family]bool{}, setOps: map[int]int{},
+		ec:    map[string]*ecKey{}, free: map[string]int{}, families: map[string]map[family]bool{}, setOps: map[int]map[*policy.Condition]bool{},
 		spelling: map[string]string{},
 	}
 	s.vKind = s.add(&variable{name: "principal kind", kind: vkEnum, n: len(s.kinds), domain: func(*assign) []int { return s.qKinds }})
@@ -614,9 +615,16 @@ func (s *space) prepare(vi int) {
 		v.states = append(v.states, keyState{present: true})
 	}
 	if card != world.Single {
-		m := s.setOps[vi]
-		if vi == s.vECK {
+		// Sets of at most one element per set condition (plus the
+		// elements other keys pin: a spelling per encryption-context key,
+		// the first and last services of aws:CalledVia) reach every
+		// combination of the conditions' answers.
+		m := len(s.setOps[vi])
+		switch vi {
+		case s.vECK:
 			m += len(s.ec)
+		case s.vCV:
+			m += 2
 		}
 		if m < 1 {
 			m = 1

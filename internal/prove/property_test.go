@@ -324,60 +324,191 @@ func (g *gen) call(r Region) world.Call {
 	return c
 }
 
-// TestProperty draws random policies, regions and requests. It fails when
-// the engine allows a request of a region the prover called proved, when a
-// counterexample does not replay or is not minimal, and when prover and
-// engine disagree.
-func TestProperty(t *testing.T) {
-	n := 400
-	if testing.Short() {
-		n = 60
+// identity draws an identity assumption: none, allow-all, or random IAM
+// policies for the caller role and its account's other principals.
+func (g *gen) identity() Identity {
+	switch g.r.IntN(3) {
+	case 0:
+		return Identity{}
+	case 1:
+		return AllowAll()
 	}
-	seed := uint64(1)
+	idp := func() *authz.Policy {
+		var sts []any
+		for i := 0; i <= g.r.IntN(2); i++ {
+			st := g.statement()
+			delete(st, "Principal")
+			delete(st, "NotPrincipal")
+			sts = append(sts, st)
+		}
+		b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": sts})
+		p, err := policy.ParseIdentityPolicy("id.json", b)
+		if err != nil || !p.Valid() {
+			return allowAllPolicy
+		}
+		cp, err := authz.Compile("id.json", p)
+		if err != nil {
+			return allowAllPolicy
+		}
+		return cp
+	}
+	id := Identity{Named: map[string][]*authz.Policy{
+		"arn:aws:iam::" + account + ":role/Admin":         {idp()},
+		"arn:aws:iam::" + account + ":user/kmslint-probe": {idp()},
+	}}
+	if g.chance(0.5) {
+		id.Default = []*authz.Policy{idp()}
+	}
+	return id
+}
+
+// sample draws requests of r and fails when one is allowed by sub (and not
+// by old, for a diff) although the prover called the region proved.
+func (g *gen) sample(t *testing.T, sub Subject, old *Subject, r Region) {
+	t.Helper()
+	rc, _ := newRegionCheck(r)
+	for j := 0; j < 300; j++ {
+		c := g.call(r)
+		req := world.Request(c)
+		if world.Check(req) != nil || !rc.contains(req) {
+			continue
+		}
+		if sub.engine(req.Principal).Allowed(req) != authz.Allow {
+			continue
+		}
+		if old != nil && old.engine(req.Principal).Allowed(req) == authz.Allow {
+			continue
+		}
+		t.Fatalf("proved, but the engine allows %s", describe(c))
+	}
+}
+
+// propertyRun is the number of draws and the generator of a property
+// test: PROVE_N and PROVE_SEED override them for longer runs.
+func propertyRun(n int, seed uint64) (int, *gen) {
+	if testing.Short() {
+		n /= 8
+	}
+	if v, err := strconv.Atoi(os.Getenv("PROVE_N")); err == nil {
+		n = v
+	}
 	if v, err := strconv.ParseUint(os.Getenv("PROVE_SEED"), 10, 64); err == nil {
 		seed = v
 	}
-	g := &gen{r: rand.New(rand.NewPCG(seed, 2))}
+	return n, &gen{r: rand.New(rand.NewPCG(seed, 2))}
+}
+
+// TestProperty draws random policies, identity assumptions, regions and
+// requests, asking several regions of one prover (and each of a fresh
+// one). It fails when the engine allows a request of a region the prover
+// called proved, when a counterexample does not replay or is not minimal,
+// when prover and engine disagree, and when the shared and the fresh
+// prover contradict each other.
+func TestProperty(t *testing.T) {
+	n, g := propertyRun(150, 1)
 	counts := map[Verdict]int{}
 	for i := 0; i < n; i++ {
 		key, doc := g.policy()
 		if key == nil {
 			continue
 		}
-		r := g.region()
-		ids := []Identity{{}, AllowAll()}
-		sub := Subject{Key: key, Identity: ids[g.r.IntN(2)]}
-		res, err := Find(sub, r, Options{})
+		sub := Subject{Key: key, Identity: g.identity()}
+		shared, err := New(keyARN)
 		if err != nil {
-			t.Fatalf("%v\n%s", err, doc)
+			t.Fatal(err)
 		}
-		counts[res.Verdict]++
-		if res.Verdict == Unknown {
-			t.Logf("unknown: %s", res.Reason)
-		}
-		func() {
-			defer func() {
-				if t.Failed() {
-					t.Logf("policy %s\nregion %+v", doc, r)
+		for k := 0; k < 3; k++ {
+			r := g.region()
+			res, err := shared.Find(sub, r, Options{})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, doc)
+			}
+			fresh, err := Find(sub, r, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts[res.Verdict]++
+			if res.Verdict == Unknown {
+				t.Logf("unknown: %s", res.Reason)
+			}
+			func() {
+				defer func() {
+					if t.Failed() {
+						t.Logf("policy %s\nregion %+v", doc, r)
+					}
+				}()
+				checkResult(t, sub, nil, r, res)
+				checkResult(t, sub, nil, r, fresh)
+				if res.Verdict != Unknown && fresh.Verdict != Unknown && res.Verdict != fresh.Verdict {
+					t.Fatalf("shared prover: %v, fresh prover: %v", res.Verdict, fresh.Verdict)
+				}
+				if res.Verdict == Proved || fresh.Verdict == Proved {
+					g.sample(t, sub, nil, r)
 				}
 			}()
-			checkResult(t, sub, nil, r, res)
-			if res.Verdict != Proved {
+			if t.Failed() {
 				return
 			}
-			rc, _ := newRegionCheck(r)
-			for j := 0; j < 300; j++ {
-				c := g.call(r)
-				req := world.Request(c)
-				if world.Check(req) != nil || !rc.contains(req) {
-					continue
-				}
-				if sub.engine(req.Principal).Allowed(req) == authz.Allow {
-					t.Fatalf("proved, but the engine allows %s", describe(c))
-				}
+		}
+	}
+	t.Logf("verdicts: %v", fmt.Sprint(counts))
+}
+
+// TestPropertyDiff draws pairs of policies, the new one the old one with a
+// statement added, dropped or replaced, and checks FindAdded like Find.
+func TestPropertyDiff(t *testing.T) {
+	n, g := propertyRun(100, 3)
+	counts := map[Verdict]int{}
+	for i := 0; i < n; i++ {
+		var sts []any
+		for j := 0; j <= g.r.IntN(3); j++ {
+			sts = append(sts, g.statement())
+		}
+		next := append([]any(nil), sts...)
+		switch g.r.IntN(3) {
+		case 0:
+			next = append(next, g.statement())
+		case 1:
+			next[g.r.IntN(len(next))] = g.statement()
+		default:
+			if len(next) > 1 {
+				next = next[1:]
 			}
-		}()
+		}
+		compile := func(sts []any) (*authz.Policy, string) {
+			b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": sts})
+			p, err := policy.ParseKeyPolicy("gen.json", b)
+			if err != nil || !p.Valid() {
+				return nil, ""
+			}
+			cp, err := authz.Compile("gen", p)
+			if err != nil {
+				return nil, ""
+			}
+			return cp, string(b)
+		}
+		oldKey, oldDoc := compile(sts)
+		newKey, newDoc := compile(next)
+		if oldKey == nil || newKey == nil {
+			continue
+		}
+		id := g.identity()
+		oldSub, newSub := Subject{Key: oldKey, Identity: id}, Subject{Key: newKey, Identity: id}
+		r := g.region()
+		res, err := FindAdded(oldSub, newSub, r, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[res.Verdict]++
+		checkResult(t, newSub, &oldSub, r, res)
+		if res.Verdict == Violated && oldSub.engine(res.Request.Principal).Allowed(res.Request) == authz.Allow {
+			t.Fatalf("added access the old policy has too: %s", describe(*res.Call))
+		}
+		if res.Verdict == Proved {
+			g.sample(t, newSub, &oldSub, r)
+		}
 		if t.Failed() {
+			t.Logf("old %s\nnew %s\nregion %+v", oldDoc, newDoc, r)
 			return
 		}
 	}

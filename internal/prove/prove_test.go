@@ -102,3 +102,9 @@ func TestHeldOutSourceAccountPattern(t *testing.T) {
 	}
 	t.Logf("counterexample: %s (%d nodes)", describe(*res.Call), res.Nodes)
 }
+
+func opOf(name string) authz.Operator { return authz.ParseOperator(name) }
+
+func policyCondition(op, key string, values ...string) policy.Condition {
+	return policy.Condition{Operator: op, Key: key, Values: values}
+}
