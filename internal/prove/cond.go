@@ -551,7 +551,7 @@ func (s *space) matchClass(op authz.Operator, c *policy.Condition, kind authz.Pr
 	specs := stringSpecs(op, c)
 	var badLangs []int
 	for _, b := range badToks(op) {
-		badLangs = append(badLangs, sv.whole(b))
+		badLangs = append(badLangs, sv.aux(b))
 	}
 	type val struct {
 		lang     int // -1: skipped

@@ -203,7 +203,7 @@ func newSpace(keyARN string) *space {
 	}
 	s.vCVF = s.add(&variable{name: "aws:CalledViaFirst", kind: vkStr, sv: s.sCVE, deps: []int{s.vCV}, domain: member})
 	s.vCVL = s.add(&variable{name: "aws:CalledViaLast", kind: vkStr, sv: s.sCVE, deps: []int{s.vCV}, domain: member})
-	orgAV := s.strVar("organization", domOrg)
+	orgAV := s.strVar("aws:PrincipalOrgID", domOrg)
 	s.vOrg = s.add(&variable{name: "aws:PrincipalOrgID", kind: vkState, elem: orgAV})
 	s.vOrgPaths = s.add(&variable{name: "aws:PrincipalOrgPaths", kind: vkState, elem: s.strVar("organization path", nil), deps: []int{s.vOrg}})
 	s.vars[s.vOrgPaths].domain = func(a *assign) []int {
@@ -521,7 +521,7 @@ func (s *space) finish() {
 	// kms:EncryptionContextKeys elements.
 	for _, e := range s.ecKeys() {
 		if !e.hasFold {
-			e.foldLang, e.hasFold = s.sECKE.whole(litToks(nil, e.name, true)), true
+			e.foldLang, e.hasFold = s.sECKE.aux(litToks(nil, e.name, true)), true
 		}
 	}
 	if s.pref == nil {

@@ -98,6 +98,11 @@ type Result struct {
 	// Statement is the key policy statement (index) the counterexample is
 	// allowed through; -1 when not known.
 	Statement int
+	// Cube, when known, is the region of requests the counterexample stands
+	// for: every request that meets these constraints (whatever else it
+	// carries) is allowed too. Find leaves it out; FindAll fills it.
+	Cube []Constraint
+	cube []cubePart
 	// Reason says why the answer is Unknown.
 	Reason string
 	// Nodes is the number of search nodes visited.
@@ -202,6 +207,42 @@ func (p *Prover) FindAdded(oldSub, newSub Subject, r Region, opts Options) (Resu
 	}
 	os, ns := p.compile(oldSub), p.compile(newSub)
 	return q.run(ns.through, not(os.allowed), ns, os, -1), nil
+}
+
+// FindAll finds up to limit counterexamples of r allowed by sub, each
+// standing for a region of allowed requests (Result.Cube), the regions
+// merged where they differ in one constraint only: "which principals can
+// do what", the way IAM Access Analyzer's findings read. A single Proved
+// (or Unknown) result means none was found.
+func (p *Prover) FindAll(sub Subject, r Region, limit int, opts Options) ([]Result, error) {
+	q, err := p.query(r, opts, sub)
+	if err != nil {
+		return nil, err
+	}
+	ns := p.compile(sub)
+	return q.runAll(ns.through, exprTrue, ns, nil, limit), nil
+}
+
+// FindAllAdded is FindAll for the access newSub adds to oldSub: the
+// pull-request check ("this change lets account X decrypt").
+func (p *Prover) FindAllAdded(oldSub, newSub Subject, r Region, limit int, opts Options) ([]Result, error) {
+	q, err := p.query(r, opts, oldSub, newSub)
+	if err != nil {
+		return nil, err
+	}
+	os, ns := p.compile(oldSub), p.compile(newSub)
+	return q.runAll(ns.through, not(os.allowed), ns, os, limit), nil
+}
+
+func (q *query) runAll(through []expr, extra expr, ns, os *compiled, limit int) []Result {
+	if limit < 1 {
+		limit = 1
+	}
+	res, x := q.search(through, extra, ns, os, -1, limit)
+	if len(x.results) == 0 {
+		return []Result{res}
+	}
+	return q.s.mergeCubes(x.results)
 }
 
 // query is one question: the region's formula and its concrete check.
@@ -420,9 +461,14 @@ func (s *space) verdict(c *compiled) (allowed expr, through []expr) {
 // statements of ns (only the one at index only, when it is not -1) for
 // which extra holds (for a diff: not allowed by os).
 func (q *query) run(through []expr, extra expr, ns, os *compiled, only int) Result {
+	res, _ := q.search(through, extra, ns, os, only, 0)
+	return res
+}
+
+func (q *query) search(through []expr, extra expr, ns, os *compiled, only, limit int) (Result, *search) {
 	s := q.s
 	s.finish()
-	x := &search{q: q, ns: ns, os: os}
+	x := &search{q: q, ns: ns, os: os, limit: limit}
 	x.a.val = make([]int32, len(s.vars))
 	for i := range x.a.val {
 		x.a.val[i] = -1
@@ -451,7 +497,7 @@ func (q *query) run(through []expr, extra expr, ns, os *compiled, only int) Resu
 	if only >= 0 && res.Statement < 0 {
 		res.Statement = only
 	}
-	return res
+	return res, x
 }
 
 // policyLabel names a statement for reasons.

@@ -1,7 +1,9 @@
 package prove
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,5 +151,82 @@ func TestHeldOut(t *testing.T) {
 				t.Logf("%s", got)
 			}
 		})
+	}
+}
+
+// TestFindAllExternal: who outside the account can use a key whose
+// statements open it to an organization, a partner account's role and a
+// service: a few regions, each with a counterexample.
+func TestFindAllExternal(t *testing.T) {
+	key := keyPolicy(t, append(slices.Clone(canonical),
+		`{"Sid":"Org","Effect":"Allow","Principal":"*","Action":["kms:Decrypt","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}}`,
+		`{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/Partner"},"Action":"kms:Decrypt","Resource":"*"}`)...)
+	r := region(t, `{"resource":"`+keyARN+`","actions":["kms:Decrypt","kms:DescribeKey","kms:GenerateDataKey"],
+		"principal":{"kinds":["assumed-role","user","root","federated-user","anonymous"]},
+		"condition":{"StringNotEquals":{"aws:PrincipalAccount":"`+account+`"}}}`)
+	p, err := New(keyARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := Subject{Key: key, Identity: AllowAll()}
+	rs, err := p.FindAll(sub, r, 20, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmts := map[int]bool{}
+	for _, res := range rs {
+		checkResult(t, sub, nil, r, res)
+		if res.Verdict != Violated {
+			t.Fatalf("%v %s", res.Verdict, res.Reason)
+		}
+		stmts[res.Statement] = true
+		t.Logf("statement %d: %v\n    e.g. %s", res.Statement, res.Cube, describe(*res.Call))
+	}
+	if !stmts[4] || !stmts[5] || len(stmts) != 2 {
+		t.Errorf("regions through statements %v, want the Org (4) and Partner (5) statements", stmts)
+	}
+}
+
+// TestFindAllAdded: the access a change adds, as regions, and what it
+// removes; an unchanged policy adds nothing.
+func TestFindAllAdded(t *testing.T) {
+	old := keyPolicy(t, canonical...)
+	changed := keyPolicy(t, append(slices.Clone(canonical[:3]),
+		`{"Sid":"Org","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}}`)...)
+	r := region(t, `{"resource":"`+keyARN+`","actions":["kms:Decrypt","kms:GenerateDataKey","kms:DescribeKey"]}`)
+	p, err := New(keyARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSub, newSub := Subject{Key: old, Identity: AllowAll()}, Subject{Key: changed, Identity: AllowAll()}
+	added, err := p.FindAllAdded(oldSub, newSub, r, 10, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range added {
+		checkResult(t, newSub, &oldSub, r, res)
+		if res.Verdict != Violated || res.Statement != 3 {
+			t.Fatalf("added: %v through %d: %s", res.Verdict, res.Statement, res.Reason)
+		}
+		b, _ := json.Marshal(res)
+		t.Logf("added: %s", b)
+	}
+	removed, err := p.FindAllAdded(newSub, oldSub, r, 10, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range removed {
+		checkResult(t, oldSub, &newSub, r, res)
+		if res.Verdict != Violated || res.Request.Principal.Kind != authz.ServicePrincipal {
+			t.Fatalf("removed: %v %+v", res.Verdict, res.Cube)
+		}
+		t.Logf("removed: %v", res.Cube)
+	}
+	same, err := p.FindAllAdded(oldSub, oldSub, r, 10, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(same) != 1 || same[0].Verdict != Proved {
+		t.Fatalf("a policy adds %v to itself", same)
 	}
 }

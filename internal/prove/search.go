@@ -21,6 +21,10 @@ type search struct {
 	// incomplete: reasons finding nothing is not a proof.
 	incomplete []string
 	statement  int
+	// limit > 0: collect up to limit counterexamples, one per region of
+	// requests the formula holds on, instead of stopping at the first.
+	limit   int
+	results []Result
 }
 
 // dfs evaluates f under the current assignment; where it depends on an
@@ -78,8 +82,16 @@ func (x *search) leaf(r tri) bool {
 	switch {
 	case ok:
 		c = x.minimize(c)
-		x.found = x.result(c)
-		return true
+		res := x.result(c)
+		if r == tT {
+			res.cube = cube(save)
+		}
+		if x.limit == 0 {
+			x.found = res
+			return true
+		}
+		x.results = append(x.results, *res)
+		return len(x.results) >= x.limit
 	case r == tT:
 		x.note("internal: the prover's request " + describe(c) + " did not replay: " + reason)
 	default:

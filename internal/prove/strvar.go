@@ -43,6 +43,9 @@ type strVar struct {
 	// ("us-east-?" gives "us-east-2"): witnesses that read like the
 	// policy, tried before a class's shortest string.
 	seeds []string
+	// texts renders the whole-string patterns, by language ("" for the
+	// pieces of a pattern split over a concatenation).
+	texts []string
 	done  bool // partitioned
 	// parted is the number of languages when it was partitioned.
 	parted int
@@ -73,6 +76,7 @@ func (v *strVar) add(l lang) int {
 		return i
 	}
 	v.langs = append(v.langs, l)
+	v.texts = append(v.texts, "")
 	v.index[k] = len(v.langs) - 1
 	return len(v.langs) - 1
 }
@@ -84,10 +88,18 @@ func (v *strVar) whole(toks []tok) int {
 	if i == len(v.langs)-1 && len(v.seeds) < maxSeeds {
 		v.seeds = append(v.seeds, instances(toks)...)
 	}
+	v.texts[i] = toksText(toks)
 	return i
 }
 
 const maxSeeds = 24
+
+// aux registers a language no one reads as a pattern (a value's form: an
+// ARN, a boolean): no text, no seeds.
+func (v *strVar) aux(toks []tok) int {
+	n := &nfa{toks: toks}
+	return v.add(lang{n: n, start: n.start(), accept: n.final()})
+}
 
 // instances fills a pattern's wildcards a few ways.
 func instances(toks []tok) []string {
