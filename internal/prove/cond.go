@@ -158,35 +158,9 @@ func (s *space) condModel(op authz.Operator, c *policy.Condition, key string, ki
 			// A plain operator never matches a multivalued key.
 			return tF
 		case op.AllValues:
-			r := tT
-			for _, cl := range state.set {
-				switch mt(a, cl) {
-				case tF:
-					return tF
-				case tU:
-					r = tU
-				case tX:
-					if r == tT {
-						r = tX
-					}
-				}
-			}
-			return r
+			return all(len(state.set), func(i int) tri { return mt(a, state.set[i]) })
 		default:
-			r := tF
-			for _, cl := range state.set {
-				switch mt(a, cl) {
-				case tT:
-					return tT
-				case tU:
-					r = tU
-				case tX:
-					if r == tF {
-						r = tX
-					}
-				}
-			}
-			return r
+			return some(len(state.set), func(i int) tri { return mt(a, state.set[i]) })
 		}
 	}, onAbsent)
 }
@@ -386,24 +360,14 @@ func (s *space) varValue(sp valueSpec, kind authz.PrincipalKind, via world.Via, 
 		return r, true
 	}
 	resolved = func(a *assign) tri {
-		r, byDef := state(a)
-		switch {
-		case r == tU:
-			return tU
-		case r == tX:
-			return tX
+		if r, byDef := state(a); r != tF || !byDef {
+			return r // undecided, or tF: a variable without a default is absent
 		}
-		return triOf(byDef)
+		return tT
 	}
 	match = func(a *assign) tri {
-		r, byDef := state(a)
-		switch {
-		case r == tU:
-			return tU
-		case r == tX:
-			return tX
-		case !byDef:
-			return tF
+		if r, byDef := state(a); r != tF || !byDef {
+			return r
 		}
 		return test(a)
 	}
@@ -438,19 +402,9 @@ func combine(op authz.Operator, n int, bad func(a *assign) tri, resolved, match 
 	}
 }
 
-func orTri(x, y tri) tri { return notTri(andTri(notTri(x), notTri(y))) }
-func notTri(x tri) tri   { return [...]tri{tT, tF, tU, tX}[x] }
-func andTri(x, y tri) tri {
-	switch {
-	case x == tF || y == tF:
-		return tF
-	case x == tU || y == tU:
-		return tU
-	case x == tX || y == tX:
-		return tX
-	}
-	return tT
-}
+func orTri(x, y tri) tri  { return some(2, func(i int) tri { return [2]tri{x, y}[i] }) }
+func andTri(x, y tri) tri { return all(2, func(i int) tri { return [2]tri{x, y}[i] }) }
+func notTri(x tri) tri    { return [...]tri{tT, tF, tU, tX}[x] }
 
 // matchTerm is matchOne on a single value built from variables.
 func (s *space) matchTerm(op authz.Operator, c *policy.Condition, key string, kind authz.PrincipalKind, via world.Via, t term) expr {

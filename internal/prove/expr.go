@@ -74,8 +74,31 @@ func isConst(e expr, t tri) bool {
 	return t == tT && p == truePtr || t == tF && p == falsePtr
 }
 
-// and is the conjunction; false wins over undecided, undecided over
-// unmodelled.
+// all is the conjunction of f(0), ..., f(n-1): false wins over undecided,
+// undecided (a variable to branch on) over unmodelled.
+func all(n int, f func(i int) tri) tri {
+	r := tT
+	for i := 0; i < n; i++ {
+		switch f(i) {
+		case tF:
+			return tF
+		case tU:
+			r = tU
+		case tX:
+			if r == tT {
+				r = tX
+			}
+		}
+	}
+	return r
+}
+
+// some is the disjunction, dual to all.
+func some(n int, f func(i int) tri) tri {
+	return notTri(all(n, func(i int) tri { return notTri(f(i)) }))
+}
+
+// and is the conjunction of formulas.
 func and(es ...expr) expr {
 	var keep []expr
 	for _, e := range es {
@@ -93,25 +116,10 @@ func and(es ...expr) expr {
 	case 1:
 		return keep[0]
 	}
-	return func(a *assign) tri {
-		r := tT
-		for _, e := range keep {
-			switch e(a) {
-			case tF:
-				return tF
-			case tU:
-				r = tU
-			case tX:
-				if r == tT {
-					r = tX
-				}
-			}
-		}
-		return r
-	}
+	return func(a *assign) tri { return all(len(keep), func(i int) tri { return keep[i](a) }) }
 }
 
-// or is the disjunction, dual to and.
+// or is the disjunction of formulas.
 func or(es ...expr) expr {
 	var keep []expr
 	for _, e := range es {
@@ -129,22 +137,7 @@ func or(es ...expr) expr {
 	case 1:
 		return keep[0]
 	}
-	return func(a *assign) tri {
-		r := tF
-		for _, e := range keep {
-			switch e(a) {
-			case tT:
-				return tT
-			case tU:
-				r = tU
-			case tX:
-				if r == tF {
-					r = tX
-				}
-			}
-		}
-		return r
-	}
+	return func(a *assign) tri { return some(len(keep), func(i int) tri { return keep[i](a) }) }
 }
 
 func not(e expr) expr {

@@ -3,7 +3,8 @@ package prove
 import (
 	"math/bits"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/kmslint/kmslint/internal/authz"
 )
 
 // bitset is a small set of non-negative ints (NFA states, language indices).
@@ -210,70 +211,33 @@ type pattern struct {
 	static bool
 }
 
-// compilePattern follows authz.compilePattern token for token: consecutive
-// stars are one star, ${*} ${?} ${$} are the literal characters, and "${"
-// without a closing brace is literal text. any is the class of '?' and '*'.
+// compilePattern builds the automaton of a policy string from the pieces
+// authz compiles it into (authz.PatternPieces): literal text (folded when
+// fold), '*' and '?' of class any (when wildcards), policy variables.
 func compilePattern(s string, wildcards, fold bool, any pred) pattern {
 	p := pattern{static: true}
 	var cur []tok
-	flush := func() {
-		if len(cur) > 0 {
-			p.segs = append(p.segs, segment{toks: cur})
-			cur = nil
-		}
-	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case wildcards && c == '*':
-			if n := len(cur); n == 0 || !(cur[n-1].star) {
-				cur = append(cur, tok{p: any, star: true})
-			}
-			i++
-		case wildcards && c == '?':
+	for _, pc := range authz.PatternPieces(s, wildcards) {
+		switch pc.Kind {
+		case 0:
+			cur = litToks(cur, pc.Text, fold)
+		case 1:
+			cur = append(cur, tok{p: any, star: true})
+		case 2:
 			cur = append(cur, tok{p: any})
-			i++
-		case c == '$' && i+1 < len(s) && s[i+1] == '{':
-			end := strings.IndexByte(s[i+2:], '}')
-			if end < 0 {
-				cur = litToks(cur, "$", fold)
-				i++
-				continue
-			}
-			inner := s[i+2 : i+2+end]
-			i += 2 + end + 1
-			switch inner {
-			case "*", "?", "$":
-				cur = litToks(cur, inner, fold)
-				continue
-			}
-			flush()
-			p.segs = append(p.segs, parseVariable(inner))
-			p.static = false
 		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			cur = litToks(cur, string(r), fold)
-			i += size
+			if len(cur) > 0 {
+				p.segs = append(p.segs, segment{toks: cur})
+				cur = nil
+			}
+			p.segs = append(p.segs, segment{isVar: true, key: pc.Text, def: pc.Default, hasD: pc.HasDefault})
+			p.static = false
 		}
 	}
-	flush()
+	if len(cur) > 0 {
+		p.segs = append(p.segs, segment{toks: cur})
+	}
 	return p
-}
-
-// parseVariable follows authz.parseVariable.
-func parseVariable(inner string) segment {
-	sg := segment{isVar: true}
-	key := inner
-	if i := strings.Index(inner, ","); i >= 0 {
-		rest := strings.TrimSpace(inner[i+1:])
-		if len(rest) >= 2 && rest[0] == '\'' && rest[len(rest)-1] == '\'' {
-			sg.def = rest[1 : len(rest)-1]
-			sg.hasD = true
-			key = inner[:i]
-		}
-	}
-	sg.key = strings.ToLower(strings.TrimSpace(key))
-	return sg
 }
 
 // tokens is the pattern's automaton when it is static.
@@ -304,23 +268,8 @@ func (p pattern) substitute(val func(sg segment) (string, bool), fold bool) ([]t
 	return out, true
 }
 
-// arnPieces splits an ARN pattern into its six components the way
-// authz.arnParts does (the sixth keeps any further colons); ok is false for
-// anything that is not an ARN.
-func arnPieces(s string) ([6]string, bool) {
-	var parts [6]string
-	rest := s
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return parts, false
-		}
-		parts[i] = rest[:j]
-		rest = rest[j+1:]
-	}
-	parts[5] = rest
-	return parts, parts[0] == "arn"
-}
+// arnPieces splits an ARN pattern into its six components as authz does.
+func arnPieces(s string) ([6]string, bool) { return authz.ARNParts(s) }
 
 // arnPattern is an ArnEquals/ArnLike value: one pattern per component,
 // with wildcards that never cross a component's colon (except in the

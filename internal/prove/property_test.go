@@ -239,7 +239,7 @@ func (g *gen) call(r Region) world.Call {
 	}
 	kind := kinds[g.r.IntN(len(kinds))]
 	acct := g.mutate(g.pick(genAccounts))
-	if !isAccountID(acct) {
+	if !authz.IsAccountID(acct) {
 		acct = g.pick([]string{account, "444455556666", "111122223303"})
 	}
 	c := world.Call{Key: keyARN, Action: r.Actions[g.r.IntN(len(r.Actions))]}

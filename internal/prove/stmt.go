@@ -29,18 +29,6 @@ type entry struct {
 	roleAccount, roleName, rolePartition string
 }
 
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < 12; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func compileEntries(pr *policy.Principals) []entry {
 	var out []entry
 	if pr.Wildcard && len(pr.Entries) == 0 {
@@ -52,7 +40,7 @@ func compileEntries(pr *policy.Principals) []entry {
 			switch parts, ok := arnPieces(e.Value); {
 			case e.Value == "*":
 				en.wildcard = true
-			case isAccountID(e.Value):
+			case authz.IsAccountID(e.Value):
 				en.account = e.Value
 			case ok && parts[2] == "iam" && parts[5] == "root":
 				en.account, en.accountPartition = parts[4], parts[1]

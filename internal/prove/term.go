@@ -146,38 +146,19 @@ func dnfExpr(dnf [][]atomRef) expr {
 		}
 	}
 	return func(a *assign) tri {
-		r := tF
-		for _, conj := range dnf {
-			cr := tT
-			for _, at := range conj {
+		return some(len(dnf), func(i int) tri {
+			return all(len(dnf[i]), func(j int) tri {
+				at := dnf[i][j]
 				c, ok := a.get(at.av)
-				if !ok {
-					cr = tU
-					continue
+				switch {
+				case !ok:
+					return tU
+				case at.sv.err != nil:
+					return tX
 				}
-				if at.sv.err != nil {
-					if cr == tT {
-						cr = tX
-					}
-					continue
-				}
-				if !at.sv.classes[c].sig.has(at.l) {
-					cr = tF
-					break
-				}
-			}
-			switch cr {
-			case tT:
-				return tT
-			case tU:
-				r = tU
-			case tX:
-				if r == tF {
-					r = tX
-				}
-			}
-		}
-		return r
+				return triOf(at.sv.classes[c].sig.has(at.l))
+			})
+		})
 	}
 }
 

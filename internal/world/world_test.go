@@ -1,4 +1,4 @@
-package world
+package world_test
 
 import (
 	"strings"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/kmslint/kmslint/internal/agentcore"
 	"github.com/kmslint/kmslint/internal/authz"
+	. "github.com/kmslint/kmslint/internal/world"
 )
 
 const keyARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
