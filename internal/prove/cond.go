@@ -1,6 +1,7 @@
 package prove
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kmslint/kmslint/internal/authz"
@@ -68,6 +69,9 @@ func (s *space) condition(c *policy.Condition) expr {
 		return exprFalse
 	}
 	key := strings.ToLower(c.Key)
+	if isStringFamily(op) && !s.allStatic(op, c) && !slices.Contains(s.varConds, c) {
+		s.varConds = append(s.varConds, c)
+	}
 	per := make([]expr, len(s.kinds))
 	for i, k := range s.kinds {
 		if world.IAM(k) && viaMatters(key) {

@@ -113,6 +113,10 @@ type space struct {
 	// calling.
 	qKinds, qActions []int
 	qVia             string
+	// varConds are the conditions whose values hold policy variables the
+	// prover does not model: a request it replays may be repaired by
+	// giving the key the variable's value (search.repair).
+	varConds []*policy.Condition
 }
 
 // family groups operators by the domain they compare in.

@@ -108,3 +108,49 @@ func opOf(name string) authz.Operator { return authz.ParseOperator(name) }
 func policyCondition(op, key string, values ...string) policy.Condition {
 	return policy.Condition{Operator: op, Key: key, Values: values}
 }
+
+// TestPolicyVariables: a variable whose key is absent takes its default or
+// fails, exactly; one whose key has a value is not modelled, so the
+// prover replays a request, or says unknown, and never "proved" wrongly.
+func TestPolicyVariables(t *testing.T) {
+	rec := "arn:aws:bedrock-agentcore:us-east-1:111122223333:recommendation/*"
+	cases := []struct {
+		name, cond, region string
+		want               Verdict
+	}{
+		// Sessions have no aws:username: the condition fails, nothing is allowed.
+		{"absent key, no default", `{"StringEquals":{"kms:EncryptionContext:user":"${aws:username}"}}`,
+			`"principal":{"kinds":["assumed-role"]}`, Proved},
+		// The default applies: the context must equal it.
+		{"absent key, default", `{"StringEquals":{"kms:EncryptionContext:user":"${aws:username, 'ops'}"}}`,
+			`"principal":{"kinds":["assumed-role"]},"condition":{"StringEquals":{"kms:EncryptionContext:user":"ops"}}`, Violated},
+		{"absent key, default not met", `{"StringEquals":{"kms:EncryptionContext:user":"${aws:username, 'ops'}"}}`,
+			`"principal":{"kinds":["assumed-role"]},"condition":{"StringNotEquals":{"kms:EncryptionContext:user":"ops"}}`, Proved},
+		// A user's name is a value the prover does not track: the replayed
+		// request (user kmslint-probe sending its own name) is found anyway.
+		{"present key", `{"StringEquals":{"kms:EncryptionContext:user":"${aws:username}"}}`,
+			`"principal":{"kinds":["user"]}`, Violated},
+		// Another account's principal, its own account's recommendation: a
+		// repaired request (the variable's value put in the context) replays.
+		{"account in a pattern", `{"StringLike":{"` + ecCond + `":"arn:aws:bedrock-agentcore:us-east-1:${aws:PrincipalAccount}:recommendation/*"}}`,
+			`"principal":{"kinds":["assumed-role"]},"condition":{"StringNotLike":{"` + ecCond + `":"` + rec + `"}}`, Violated},
+		// Only this account's principals: nothing is allowed, but the prover
+		// cannot show it without modelling the variable, so it says so.
+		{"account in a pattern, own account", `{"StringLike":{"` + ecCond + `":"arn:aws:bedrock-agentcore:us-east-1:${aws:PrincipalAccount}:recommendation/*"}}`,
+			`"principal":{"kinds":["assumed-role"],"AWS":"111122223333"},"condition":{"StringNotLike":{"` + ecCond + `":"` + rec + `"}}`, Unknown},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			key := keyPolicy(t, `{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*","Condition":`+tc.cond+`}`)
+			r := region(t, `{"resource":"`+keyARN+`","actions":["kms:Decrypt"],`+tc.region+`}`)
+			res := mustFind(t, Subject{Key: key, Identity: AllowAll()}, r)
+			if res.Verdict != tc.want {
+				c := ""
+				if res.Call != nil {
+					c = describe(*res.Call)
+				}
+				t.Fatalf("%v (%s) %s, want %v", res.Verdict, res.Reason, c, tc.want)
+			}
+		})
+	}
+}

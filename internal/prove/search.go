@@ -3,6 +3,7 @@ package prove
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kmslint/kmslint/internal/authz"
@@ -79,6 +80,11 @@ func (x *search) leaf(r tri) bool {
 	c := x.q.s.call(&x.a)
 	copy(x.a.val, save)
 	ok, reason := x.replays(c)
+	if !ok && r == tX {
+		if m, repaired := x.repair(c); repaired {
+			c, ok = m, true
+		}
+	}
 	switch {
 	case ok:
 		c = x.minimize(c)
@@ -233,4 +239,69 @@ func describe(c world.Call) string {
 	s := fmt.Sprintf("%s %s", c.Principal, c.Action)
 	req.Context.Each(func(k string, v authz.Value) { s += fmt.Sprintf(" %s=%q", k, v.Values) })
 	return s
+}
+
+// repair tries, for a request the formula could not decide, the values
+// the unmodelled conditions ask for: a key compared with "${aws:username}"
+// given the request's own user name.
+func (x *search) repair(c world.Call) (world.Call, bool) {
+	for _, vc := range x.q.s.varConds {
+		for _, v := range vc.Values {
+			ctx := world.Context(c)
+			inst, ok := instantiate(v, ctx)
+			if !ok {
+				continue
+			}
+			if m, ok := setKey(c, vc.Key, inst); ok {
+				if good, _ := x.replays(m); good {
+					return m, true
+				}
+			}
+		}
+	}
+	return c, false
+}
+
+// instantiate spells a policy value with its variables replaced by the
+// context's values (or their defaults) and its wildcards by short fills.
+func instantiate(v string, ctx *authz.Context) (string, bool) {
+	var sb strings.Builder
+	for _, pc := range authz.PatternPieces(v, true) {
+		switch pc.Kind {
+		case 0:
+			sb.WriteString(pc.Text)
+		case 2:
+			sb.WriteByte('x')
+		case 3:
+			val, ok := ctx.Get(pc.Text)
+			switch {
+			case ok && !val.Multi && len(val.Values) == 1:
+				sb.WriteString(val.Values[0])
+			case pc.HasDefault:
+				sb.WriteString(pc.Default)
+			default:
+				return "", false
+			}
+		}
+	}
+	return sb.String(), true
+}
+
+// setKey gives a free or encryption-context key one value.
+func setKey(c world.Call, key, value string) (world.Call, bool) {
+	m := c
+	if k, ok := world.ECKey(key); ok {
+		if !world.TakesEncryptionContext(c.Action) {
+			return c, false
+		}
+		m.EncryptionContext = slices.DeleteFunc(slices.Clone(c.EncryptionContext), func(p world.Pair) bool { return strings.EqualFold(p.Key, k) })
+		m.EncryptionContext = append(m.EncryptionContext, world.Pair{Key: k, Value: value})
+		return m, true
+	}
+	if world.KeySet(key) != world.Free || !world.Carried(key) || world.KeyCardinality(key) == world.Multi {
+		return c, false
+	}
+	m.Extra = slices.DeleteFunc(slices.Clone(c.Extra), func(kv world.KV) bool { return strings.EqualFold(kv.Key, key) })
+	m.Extra = append(m.Extra, world.KV{Key: key, Value: authz.Value{Values: []string{value}}})
+	return m, true
 }
