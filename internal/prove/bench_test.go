@@ -74,7 +74,7 @@ func BenchmarkProfile(b *testing.B) {
 		for j, q := range qs {
 			sub := Subject{Key: key, Identity: q.identity}
 			if q.each {
-				_, err = p.FindEach(sub, regions[j], Options{})
+				_, err = p.FindAll(sub, regions[j], 10, Options{})
 			} else {
 				_, err = p.Find(sub, regions[j], Options{})
 			}

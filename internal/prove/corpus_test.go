@@ -38,7 +38,7 @@ func profileVerdicts(t *testing.T, key *authz.Policy) (rules []string, unknown [
 		sub := Subject{Key: key, Identity: q.identity}
 		var rs []Result
 		if q.each {
-			rs, err = p.FindEach(sub, r, Options{})
+			rs, err = p.FindAll(sub, r, 10, Options{})
 		} else {
 			var res Result
 			res, err = p.Find(sub, r, Options{})

@@ -123,6 +123,16 @@ func ParseRegion(data []byte) (Region, error) {
 	return r, r.check()
 }
 
+// RegionFromValue reads a region from decoded JSON (a Rego built-in's
+// argument as Go values).
+func RegionFromValue(v any) (Region, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return Region{}, fmt.Errorf("region: %w", err)
+	}
+	return ParseRegion(b)
+}
+
 func sortedKindNames() []string {
 	var out []string
 	for n := range kindNames {

@@ -16,7 +16,7 @@ type question struct {
 	rule, name string
 	region     string
 	identity   Identity
-	each       bool // FindEach (one answer per statement), as the external-access rule asks
+	each       bool // FindAll (merged regions, up to 10), as the external-access rule asks
 }
 
 // profileQuestions are the proofs of the agentcore-recommendation profile
@@ -65,7 +65,11 @@ func ask(t testing.TB, key *authz.Policy, q question) []Result {
 	r := region(t, q.region)
 	sub := Subject{Key: key, Identity: q.identity}
 	if q.each {
-		rs, err := FindEach(sub, r, Options{})
+		p, err := New(r.Resource)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := p.FindAll(sub, r, 10, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
