@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/world"
 )
 
 const (
@@ -164,7 +165,7 @@ func FASContext(env Env, caller authz.Principal) *authz.Context {
 	c.Set("aws:CalledViaLast", ServicePrincipal)
 	c.Set("kms:ViaService", ViaService(env.Region))
 	setIdentity(c, caller)
-	c.Set("aws:PrincipalType", principalType(caller))
+	c.Set("aws:PrincipalType", world.PrincipalType(caller.Kind))
 	return c
 }
 
@@ -183,7 +184,7 @@ func setIdentity(c *authz.Context, p authz.Principal) {
 		c.Set("kms:CallerAccount", p.Account)
 		c.Set("aws:PrincipalAccount", p.Account)
 	}
-	if arn := principalARN(p); arn != "" {
+	if arn := world.PrincipalArn(p); arn != "" {
 		c.Set("aws:PrincipalArn", arn)
 	}
 	c.Set("aws:PrincipalIsAWSService", "false")
@@ -241,34 +242,6 @@ func WithEncryptionContext(c *authz.Context, recARN string) *authz.Context {
 	c.SetMulti("kms:EncryptionContextKeys", ContextKey)
 	c.Set(ConditionKey, recARN)
 	return c
-}
-
-func principalARN(p authz.Principal) string {
-	if p.Kind == authz.AssumedRole {
-		// aws:PrincipalArn of a role session is the role's ARN, path
-		// included.
-		// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
-		path := p.RolePath
-		if path == "" {
-			path = "/"
-		}
-		return fmt.Sprintf("arn:%s:iam::%s:role%s%s", p.Partition, p.Account, path, p.RoleName)
-	}
-	return p.ARN
-}
-
-func principalType(p authz.Principal) string {
-	switch p.Kind {
-	case authz.AssumedRole:
-		return "AssumedRole"
-	case authz.IAMUser:
-		return "User"
-	case authz.AccountRoot:
-		return "Account"
-	case authz.FederatedUser:
-		return "FederatedUser"
-	}
-	return ""
 }
 
 // CallerSession turns a role ARN into the assumed-role session that really
