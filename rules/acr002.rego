@@ -104,10 +104,28 @@ why(d) := sprintf("statement %s denies it explicitly; narrow that Deny so it doe
 	][0]
 } else := "no statement allows it."
 
+# The statement to add is offered only when adding it makes the request
+# allowed: never one already in the policy, nor one an explicit Deny cancels.
+with_statement(s) := object.union(input.policy, {"Statement": array.concat(policy_statements, [s])})
+
+policy_statements := s if {
+	s := input.policy.Statement
+	is_array(s)
+} else := [s] if {
+	s := input.policy.Statement
+	is_object(s)
+} else := []
+
+fix_text(stmt, r) := sprintf(" Add this statement: %s", [stmt]) if {
+	decision_in(with_statement(json.unmarshal(stmt)), r, identity) == "Allow"
+} else := ""
+
+decision_in(pol, req, mode) := kmslint.decision_as(pol, req, {"identity": mode, "identity_policies": object.get(input, "identity_policies", [])})
+
 findings contains f if {
 	some caller, x in denied
 	f := {
-		"message": sprintf("%s cannot call %s on this key with a recommendation's encryption context (%s: %s), so %s: %s Add this statement: %s", [caller, action, x.d.decision, x.req.context["kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn"], step_about, why(x.d), statement_to_add(caller)]),
+		"message": sprintf("%s cannot call %s on this key with a recommendation's encryption context (%s: %s), so %s: %s%s", [caller, action, x.d.decision, x.req.context["kms:EncryptionContext:aws:bedrock-agentcore:recommendationArn"], step_about, why(x.d), fix_text(statement_to_add(caller), x.req)]),
 		"statement": culprit(x.d),
 		"evidence": {
 			"principal": x.req.principal, "action": x.req.action, "context": x.req.context,

@@ -82,12 +82,26 @@ why(d) := sprintf("statement %s denies it explicitly; exclude the service princi
 	][0]
 } else := "no statement grants the service principal (the account-root statement never does)."
 
+# Offered only when it works: never a statement already there, nor one an
+# explicit Deny cancels.
+fix_text(r) := sprintf(" Add this statement: %s", [statement_to_add]) if {
+	kmslint.decision_as(object.union(input.policy, {"Statement": array.concat(policy_statements, [json.unmarshal(statement_to_add)])}), r, "none") == "Allow"
+} else := ""
+
+policy_statements := s if {
+	s := input.policy.Statement
+	is_array(s)
+} else := [s] if {
+	s := input.policy.Statement
+	is_object(s)
+} else := []
+
 findings contains f if {
 	count(denied) > 0
 	[s0, d0] := denied[0]
 	steps := concat("; ", [s.step | some [s, _] in denied])
 	f := {
-		"message": sprintf("bedrock-agentcore.amazonaws.com cannot use this key for a recommendation of account %s (%s), so the asynchronous workflow fails: %s %s Add this statement: %s", [input.env.account, steps, d0.decision, why(d0), statement_to_add]),
+		"message": sprintf("bedrock-agentcore.amazonaws.com cannot use this key for a recommendation of account %s (%s), so the asynchronous workflow fails: %s %s%s", [input.env.account, steps, d0.decision, why(d0), fix_text(s0.request)]),
 		"statement": culprit(d0),
 		"evidence": {
 			"principal": s0.request.principal, "action": s0.request.action, "context": s0.request.context,

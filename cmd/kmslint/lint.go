@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -28,6 +29,7 @@ func lintCommand(e env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "profile", Usage: "requirement profile (default agentcore-recommendation; none = hygiene rules only)"},
 			&cli.StringFlag{Name: "account", Usage: "account `ID` of the recommendations (default: inferred from the policy)"},
+			&cli.StringFlag{Name: "org", Usage: "the organization `ID` (o-...) that is the zone of trust; also the callers' aws:PrincipalOrgID for perimeter conditions (default: the account; for perimeters, the organization the policy demands)"},
 			&cli.StringFlag{Name: "region", Usage: "`REGION` of the recommendations (default: inferred, then AWS_REGION, AWS_DEFAULT_REGION, the AWS config file)"},
 			&cli.StringSliceFlag{Name: "caller", Usage: "IAM role/user `ARN` that calls StartRecommendation (default: the principals granted kms:DescribeKey)"},
 			&cli.StringSliceFlag{Name: "identity-policy", Usage: "the callers' IAM policy `FILE`s (for keys that delegate to IAM)"},
@@ -89,6 +91,7 @@ func runLint(c *cli.Context, e env) error {
 		Region:        pickOne(c.String("region"), cfg.Region),
 		DefaultRegion: awsregion.Default(context.Background(), e.getenv, c.String("aws-profile")),
 		Callers:       pick(c.StringSlice("caller"), cfg.Callers),
+		Org:           pickOne(c.String("org"), cfg.Org),
 		Now:           time.Now().UTC().Truncate(time.Second),
 		Warn: func(d *input.Document, pos policy.Pos, msg string) {
 			if g.quiet {
@@ -96,6 +99,15 @@ func runLint(c *cli.Context, e env) error {
 			}
 			fmt.Fprintf(e.stderr, "kmslint: warning: %s:%d:%d: %s\n", d.File, pos.Line, pos.Col, msg)
 		},
+		Note: func(d *input.Document, pos policy.Pos, msg string) {
+			if g.quiet {
+				return
+			}
+			fmt.Fprintf(e.stderr, "kmslint: %s:%d:%d: note: %s\n", d.File, pos.Line, pos.Col, msg)
+		},
+	}
+	if err := checkOrg(env.Org); err != nil {
+		return err
 	}
 	for _, f := range c.StringSlice("identity-policy") {
 		data, name, err := readInput(f, e)
@@ -384,6 +396,18 @@ func validFormat(f string, all []string) bool {
 	}
 	return false
 }
+
+// checkOrg refuses an --org that is no organization id: a typo would make
+// every perimeter condition deny the callers.
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_Organization.html (Id: ^o-[a-z0-9]{10,32}$)
+func checkOrg(org string) error {
+	if org == "" || orgID.MatchString(org) {
+		return nil
+	}
+	return inputErrf("--org %q: want an organization id such as o-a1b2c3d4e5 (o- and 10 to 32 lowercase letters or digits)", org)
+}
+
+var orgID = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 
 func pick(flag, cfg []string) []string {
 	if len(flag) > 0 {

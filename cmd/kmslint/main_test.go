@@ -159,3 +159,27 @@ func TestGlobalFlagsBeforeTheCommand(t *testing.T) {
 		t.Errorf("without -v: exit %d, stderr %q: want no notes", code, stderr)
 	}
 }
+
+// TestLintOrg: --org gives the callers' organization for a perimeter Deny;
+// the assumption is one note on stderr, and an id that is no organization
+// id is a usage error.
+func TestLintOrg(t *testing.T) {
+	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},` +
+		`{"Sid":"Caller","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/R"},"Action":["kms:DescribeKey","kms:GenerateDataKey","kms:Decrypt"],"Resource":"*"},` +
+		`{"Sid":"Perimeter","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEqualsIfExists":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"},"BoolIfExists":{"aws:PrincipalIsAWSService":"false"}}}]}`
+	p := writeFile(t, "perimeter.json", doc)
+	base := []string{"lint", "--profile", "none", "--account", "111122223333", "--region", "us-east-1", p}
+	if code, _, errOut := runCLI(t, "", append(base, "--org", "o-bad")...); code != 2 || !strings.Contains(errOut, "--org") {
+		t.Errorf("--org o-bad: exit %d, stderr %q", code, errOut)
+	}
+	// With the profile (the callers' requests), the note appears once.
+	prof := []string{"lint", "--account", "111122223333", "--region", "us-east-1", "--ignore", "ACR005", "--ignore", "ACR008", "--ignore", "ACR004", p}
+	code, _, errOut := runCLI(t, "", prof...)
+	if code != 0 || strings.Count(errOut, "note:") != 1 || !strings.Contains(errOut, `aws:PrincipalOrgID "o-a1b2c3d4e5"`) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "", append(prof, "--org", "o-zzzzzzzzzz")...)
+	if code != 1 || !strings.Contains(out, "ACR001") || !strings.Contains(errOut, "organization o-zzzzzzzzzz (--org)") {
+		t.Errorf("--org of another organization: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -10,6 +10,7 @@ package agentcore
 import (
 	"fmt"
 	"github.com/kmslint/kmslint/internal/partition"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -92,6 +93,13 @@ type Env struct {
 	// a date is decided as AWS would at that time.
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-currenttime
 	Now time.Time
+	// CallerKeys are values of keys that describe the caller and that a
+	// key policy cannot reveal (aws:PrincipalOrgID, aws:PrincipalOrgPaths,
+	// aws:PrincipalTag/..., aws:ResourceOrgID): the workflow's callers are
+	// taken to carry them (lint's --org, or what the policy's perimeter
+	// demands). aws:PrincipalOrgPaths, and a value with "\x00" between
+	// parts, are multivalued.
+	CallerKeys map[string]string
 }
 
 // Foreign is the account of the adversarial probes when the policy names no
@@ -166,6 +174,7 @@ func FASContext(env Env, caller authz.Principal) *authz.Context {
 	c.Set("kms:ViaService", ViaService(env.Region))
 	setIdentity(c, caller)
 	c.Set("aws:PrincipalType", world.PrincipalType(caller.Kind))
+	setCallerKeys(c, env)
 	return c
 }
 
@@ -175,7 +184,20 @@ func DirectContext(env Env, caller authz.Principal) *authz.Context {
 	c := baseContext(env)
 	c.Set("aws:ViaAWSService", "false")
 	setIdentity(c, caller)
+	setCallerKeys(c, env)
 	return c
+}
+
+// setCallerKeys adds env.CallerKeys to a caller's request.
+func setCallerKeys(c *authz.Context, env Env) {
+	for _, k := range slices.Sorted(maps.Keys(env.CallerKeys)) {
+		v := env.CallerKeys[k]
+		if strings.Contains(v, "\x00") || strings.EqualFold(k, "aws:PrincipalOrgPaths") {
+			c.SetMulti(k, strings.Split(v, "\x00")...)
+		} else {
+			c.Set(k, v)
+		}
+	}
 }
 
 // setIdentity sets the keys that name an IAM principal making a request.

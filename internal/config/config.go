@@ -27,9 +27,11 @@ type Config struct {
 	Profiles []string `yaml:"profile"`
 	Account  string   `yaml:"account"`
 	Region   string   `yaml:"region"`
-	Callers  []string `yaml:"callers"`
-	Ignore   []string `yaml:"ignore"`
-	FailOn   string   `yaml:"fail-on"`
+	// Org is the organization that is the zone of trust (--org).
+	Org     string   `yaml:"org"`
+	Callers []string `yaml:"callers"`
+	Ignore  []string `yaml:"ignore"`
+	FailOn  string   `yaml:"fail-on"`
 	// Path is the file the configuration was read from; "" when none.
 	Path string `yaml:"-"`
 }

@@ -14,6 +14,7 @@ func TestParse(t *testing.T) {
 	}{
 		{"full", "profile: [agentcore-recommendation]\naccount: \"111122223333\"\nregion: us-east-1\ncallers: [arn:aws:iam::111122223333:role/R]\nignore: [ACR008]\nfail-on: warning\n", "",
 			Config{Profiles: []string{"agentcore-recommendation"}, Account: "111122223333", Region: "us-east-1", Callers: []string{"arn:aws:iam::111122223333:role/R"}, Ignore: []string{"ACR008"}, FailOn: "warning"}},
+		{"org", "org: o-a1b2c3d4e5\n", "", Config{Org: "o-a1b2c3d4e5"}},
 		{"empty", "", "", Config{}},
 		{"typo is an error with its line", "account: \"1\"\nignores: [ACR008]\n", ".kmslint.yaml:2:1: field ignores not found", Config{}},
 		{"not yaml", "account: [\n", ".kmslint.yaml:", Config{}},
@@ -30,7 +31,7 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(got.Callers, ",") != strings.Join(tc.want.Callers, ",") || got.Account != tc.want.Account || got.FailOn != tc.want.FailOn || strings.Join(got.Ignore, ",") != strings.Join(tc.want.Ignore, ",") {
+			if strings.Join(got.Callers, ",") != strings.Join(tc.want.Callers, ",") || got.Account != tc.want.Account || got.Org != tc.want.Org || got.FailOn != tc.want.FailOn || strings.Join(got.Ignore, ",") != strings.Join(tc.want.Ignore, ",") {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 		})

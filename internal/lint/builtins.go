@@ -741,6 +741,14 @@ func profileEnv(v ast.Value) (agentcore.Env, []string, error) {
 	}
 	env := agentcore.Env{Account: s("account"), Region: s("region"), KeyARN: s("key_arn"),
 		OtherAccounts: list("other_accounts"), OtherRegions: list("other_regions")}
+	if ck, ok := m["caller_keys"].(map[string]any); ok {
+		env.CallerKeys = map[string]string{}
+		for k, v := range ck {
+			if vs, ok := v.(string); ok {
+				env.CallerKeys[k] = vs
+			}
+		}
+	}
 	if now := s("now"); now != "" {
 		t, err := time.Parse(time.RFC3339, now)
 		if err != nil {
@@ -761,7 +769,7 @@ func (b *builtins) buildProfile(env agentcore.Env, callers []string) (*ast.Term,
 	rec := agentcore.RecommendationARN(agentcore.PartitionOf(env.Region), env.Region, env.Account, agentcore.SampleID)
 	envKey := env.Account + "\x00" + env.Region + "\x00" + env.KeyARN + "\x00" +
 		strings.Join(env.OtherAccounts, ",") + "\x00" + strings.Join(env.OtherRegions, ",") + "\x00" +
-		env.Now.String() + "\x00"
+		env.Now.String() + "\x00" + callerKeysText(env.CallerKeys) + "\x00"
 	cr, cp := ast.NewObject(), ast.NewObject()
 	for _, c := range sortedCopy(callers) {
 		k := ast.StringTerm(c)
@@ -791,6 +799,23 @@ func (b *builtins) buildProfile(env agentcore.Env, callers []string) (*ast.Term,
 		ast.Item(ast.StringTerm("service"), svc.Elem(0)),
 		ast.Item(ast.StringTerm("service_probes"), svc.Elem(1)),
 	), nil
+}
+
+// callerKeysText is env.CallerKeys in a fixed order, for cache keys.
+func callerKeysText(m map[string]string) string {
+	var b strings.Builder
+	for _, k := range sortedCopy(mapKeys(m)) {
+		b.WriteString(k + "=" + m[k] + ";")
+	}
+	return b.String()
+}
+
+func mapKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 // part returns the cached term for key, building it on a miss.

@@ -68,6 +68,14 @@ type Env struct {
 	IdentityPolicies []IdentityPolicy
 	// Key describes a live key (--key-arn); nil for files.
 	Key *LiveKey
+	// Org is the organization that is the zone of trust (--org): the
+	// callers' aws:PrincipalOrgID for perimeter conditions, and
+	// input.env.org for the rules.
+	Org string
+	// Note, when set, receives one remark per document about an assumption
+	// lint made (the callers' organization), after the documents are
+	// linted, as Warn does.
+	Note func(doc *input.Document, pos policy.Pos, msg string)
 }
 
 // IdentityPolicy is an IAM identity policy file.
@@ -251,6 +259,7 @@ func (l *Linter) LintEach(ctx context.Context, docs []input.Document, env Env) (
 	out := make([][]report.Finding, len(docs))
 	errs := make([]error, len(docs))
 	warns := make([]string, len(docs))
+	notes := make([]string, len(docs))
 	// A fixed set of workers rather than a goroutine per document: OPA's
 	// evaluator recurses deeply, and a fresh goroutine grows its stack
 	// from 8 KiB by copying it again and again (about a tenth of the CPU
@@ -262,7 +271,7 @@ func (l *Linter) LintEach(ctx context.Context, docs []input.Document, env Env) (
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i], warns[i], errs[i] = l.lintDoc(ctx, &docs[i], env, ids)
+				out[i], warns[i], notes[i], errs[i] = l.lintDoc(ctx, &docs[i], env, ids)
 			}
 		}()
 	}
@@ -292,6 +301,9 @@ func (l *Linter) LintEach(ctx context.Context, docs []input.Document, env Env) (
 	for i := range docs {
 		if warns[i] != "" && env.Warn != nil {
 			env.Warn(&docs[i], docs[i].Policy.Pos, deploy.Spell(warns[i], docs[i].Deploying))
+		}
+		if notes[i] != "" && env.Note != nil {
+			env.Note(&docs[i], docs[i].Policy.Pos, notes[i])
 		}
 	}
 	return all, docErrs, nil
@@ -335,9 +347,9 @@ func (l *Linter) hasProfile(p string) bool {
 	return false
 }
 
-func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids identities) ([]report.Finding, string, error) {
+func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids identities) ([]report.Finding, string, string, error) {
 	if doc.Policy == nil {
-		return nil, "", fmt.Errorf("%s: document without a policy", doc.File)
+		return nil, "", "", fmt.Errorf("%s: document without a policy", doc.File)
 	}
 	pol := policy.Build(doc.Policy, policy.BuildOptions{Unresolved: unresolved(doc.Placeholders)})
 	pol.Size = doc.Size
@@ -349,10 +361,11 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids 
 	}
 	inf, err := l.resolveEnv(doc, pol, env)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	policyVal := nodeValue(doc.Policy)
-	in := l.inputValue(doc, pol, policyVal, inf, env, ids)
+	org := assumeOrg(pol, env.Org)
+	in := l.inputValue(doc, pol, policyVal, inf, env, ids, org)
 	st := &docState{policyVal: policyVal, identVal: ids.val, identity: ids.pols}
 	if env, ok := in.(ast.Object); ok {
 		if t := env.Get(ast.StringTerm("env")); t != nil {
@@ -362,10 +375,10 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids 
 	st.key, st.keyErr = authz.Compile("key policy", pol)
 	rs, err := l.query.Eval(withDoc(ctx, st), rego.EvalParsedInput(in))
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: evaluate rules: %w", doc.File, err)
+		return nil, "", "", fmt.Errorf("%s: evaluate rules: %w", doc.File, err)
 	}
 	if len(rs) == 0 {
-		return nil, "", fmt.Errorf("%s: evaluate rules: no result", doc.File)
+		return nil, "", "", fmt.Errorf("%s: evaluate rules: no result", doc.File)
 	}
 	var out []report.Finding
 	for i, v := range l.vars {
@@ -373,13 +386,17 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids 
 		for _, raw := range set {
 			f, err := l.finding(l.docs[i], raw, doc, pol)
 			if err != nil {
-				return nil, "", err
+				return nil, "", "", err
 			}
 			out = append(out, f)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return report.Compare(out[i], out[j]) < 0 })
-	return out, inf.warning, nil
+	note := ""
+	if len(l.profiles) > 0 && len(inf.callers) > 0 {
+		note = org.note
+	}
+	return out, inf.warning, note, nil
 }
 
 // resolveEnv fills what flags did not give. Inference failure is an input
@@ -388,7 +405,7 @@ func (l *Linter) resolveEnv(doc *input.Document, pol *policy.Policy, env Env) (i
 	return inferEnv(doc, pol, env, len(l.profiles) > 0 && pol.Valid())
 }
 
-func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal ast.Value, inf inferred, env Env, ids identities) ast.Value {
+func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal ast.Value, inf inferred, env Env, ids identities, org orgAssumption) ast.Value {
 	stmts := make([]*ast.Term, 0, len(pol.Statements))
 	for _, s := range pol.Statements {
 		stmts = append(stmts, ast.ObjectTerm(
@@ -435,7 +452,15 @@ func (l *Linter) inputValue(doc *input.Document, pol *policy.Policy, policyVal a
 		ast.Item(ast.StringTerm("other_accounts"), stringsTerm(inf.otherAccounts)),
 		ast.Item(ast.StringTerm("other_regions"), stringsTerm(inf.otherRegions)),
 		ast.Item(ast.StringTerm("profiles"), ast.ArrayTerm(profs...)),
+		ast.Item(ast.StringTerm("org"), ast.StringTerm(env.Org)),
 	)
+	if len(org.keys) > 0 {
+		ck := ast.NewObject()
+		for k, v := range org.keys {
+			ck.Insert(ast.StringTerm(k), ast.StringTerm(v))
+		}
+		envObj.Value.(ast.Object).Insert(ast.StringTerm("caller_keys"), ast.NewTerm(ck))
+	}
 	if !env.Now.IsZero() && usesTime(pol) {
 		// Only a policy that tests the time needs it in its requests; the
 		// keys change no other decision, and each key is work for every
