@@ -14,6 +14,7 @@ type Policy struct {
 	Name   string
 	Source *policy.Policy
 	stmts  []compiledStatement
+	index  *principalIndex
 }
 
 type compiledStatement struct {
@@ -61,6 +62,7 @@ func Compile(name string, p *policy.Policy) (*Policy, error) {
 	for _, st := range p.Statements {
 		cp.stmts = append(cp.stmts, compileStatement(st))
 	}
+	cp.index = buildIndex(cp.stmts)
 	return cp, nil
 }
 

@@ -119,6 +119,11 @@ type Engine struct {
 	Identity []*Policy
 	// KeyAccount is used when a request's Resource is not an ARN.
 	KeyAccount string
+	// Relevant leaves out of Decide's Statements the key-policy statements
+	// whose Principal does not name the request's principal (their reason
+	// is only "does not name it"), so an explained decision costs what the
+	// statements about the principal cost, not the whole policy.
+	Relevant bool
 }
 
 // Decide authorizes req.
@@ -154,7 +159,7 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 	var res Result
 	if explain {
 		n := 0
-		if e.Key != nil {
+		if e.Key != nil && !e.Relevant {
 			n = len(e.Key.stmts)
 		}
 		for _, id := range e.Identity {
@@ -177,8 +182,7 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 	hits := hitBuf[:0]
 
 	if e.Key != nil {
-		for i := range e.Key.stmts {
-			cs := &e.Key.stmts[i]
+		key := func(cs *compiledStatement) {
 			m, sr := cs.evaluate(p, action, req.Action, req.Resource, req.Context, false, explain)
 			if m != noMatch {
 				switch {
@@ -193,8 +197,19 @@ func (e *Engine) decide(req *Request, explain bool) Result {
 					hits = append(hits, hit{len(res.Statements), 3})
 				}
 			}
-			if explain {
+			if explain && (!e.Relevant || sr.Failed != PrincipalMismatch) {
 				res.Statements = append(res.Statements, sr)
+			}
+		}
+		// Statements that cannot name the principal change nothing; they
+		// are skipped unless the explanation must list them.
+		if cands, ok := e.Key.candidates(p); ok && (!explain || e.Relevant) {
+			for _, i := range cands {
+				key(&e.Key.stmts[i])
+			}
+		} else {
+			for i := range e.Key.stmts {
+				key(&e.Key.stmts[i])
 			}
 		}
 	}
@@ -302,8 +317,14 @@ func (e *Engine) AllowedActions(req *Request, acts []string) []string {
 		apply = append(apply, applicable{cs, pm, identity})
 	}
 	if e.Key != nil {
-		for i := range e.Key.stmts {
-			keep(&e.Key.stmts[i], false)
+		if cands, ok := e.Key.candidates(p); ok {
+			for _, i := range cands {
+				keep(&e.Key.stmts[i], false)
+			}
+		} else {
+			for i := range e.Key.stmts {
+				keep(&e.Key.stmts[i], false)
+			}
 		}
 	}
 	if p.Kind != ServicePrincipal && p.Kind != Anonymous && p.Kind != AccountRoot {

@@ -532,7 +532,10 @@ func (b *builtins) prepare(ctx context.Context, pol, req *ast.Term) (*authz.Engi
 	if err != nil {
 		return nil, nil, err
 	}
-	eng := &authz.Engine{Key: key}
+	// Rules read the statements that name the principal (matched, or
+	// failed on action, resource or condition), never the rest: listing
+	// every statement made each explained decision cost the whole policy.
+	eng := &authz.Engine{Key: key, Relevant: true}
 	if t := getField(identObj, "identity"); t != nil {
 		s, ok := t.Value.(ast.String)
 		if !ok {
