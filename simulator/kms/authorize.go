@@ -367,3 +367,34 @@ func (c *call) useKey(k *key) {
 		c.recipient = k.Account
 	}
 }
+
+// keyStateRule says whether an operation works on a Disabled key and on a
+// key pending deletion, as the key state table gives it; an operation not
+// listed needs an Enabled key (checkState).
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html#key-state-table
+var keyStateRule = map[string]struct{ disabled, pending bool }{
+	"TagResource":          {true, false},
+	"UntagResource":        {true, false},
+	"ListResourceTags":     {true, true},
+	"UpdateKeyDescription": {true, false},
+	"UpdateAlias":          {true, false},
+	"ListKeyPolicies":      {true, true},
+	"RetireGrant":          {true, true},
+	"GetKeyRotationStatus": {true, false},
+	"ListKeyRotations":     {true, true},
+}
+
+// checkStateFor fails op on k when the key state table does not allow it:
+// DisabledException for a disabled key, KMSInvalidStateException for one
+// pending deletion.
+func checkStateFor(k *key, op string) *APIError {
+	r, ok := keyStateRule[op]
+	if !ok {
+		return checkState(k)
+	}
+	switch {
+	case k.State == stateDisabled && !r.disabled, k.State == statePendingDeletion && !r.pending:
+		return checkState(k)
+	}
+	return nil
+}

@@ -14,11 +14,23 @@
 // # What it does
 //
 //   - Operations: CreateKey, DescribeKey, GetKeyPolicy, PutKeyPolicy,
-//     ListKeys, EnableKey, DisableKey, ScheduleKeyDeletion,
-//     CancelKeyDeletion, CreateAlias, DeleteAlias, ListAliases, Encrypt,
-//     Decrypt, ReEncrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext,
-//     GenerateRandom, CreateGrant, ListGrants, RevokeGrant, and DryRun where
-//     KMS has it. Any other target is UnknownOperationException.
+//     ListKeyPolicies, ListKeys, EnableKey, DisableKey, UpdateKeyDescription,
+//     ScheduleKeyDeletion, CancelKeyDeletion, TagResource, UntagResource,
+//     ListResourceTags, CreateAlias, UpdateAlias, DeleteAlias, ListAliases,
+//     Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
+//     GenerateDataKeyWithoutPlaintext, GenerateDataKeyPair,
+//     GenerateDataKeyPairWithoutPlaintext, GenerateRandom, Sign, Verify,
+//     GetPublicKey, GenerateMac, VerifyMac, EnableKeyRotation,
+//     DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand,
+//     ListKeyRotations, CreateGrant, ListGrants, ListRetirableGrants,
+//     RetireGrant, RevokeGrant, DescribeCustomKeyStores (always empty), and
+//     DryRun where KMS has it. Any other target is UnknownOperationException.
+//   - Key specs: SYMMETRIC_DEFAULT, RSA_2048/3072/4096, ECC_NIST_P256/P384/
+//     P521, ECC_SECG_P256K1 and HMAC_224/256/384/512, with the key usages,
+//     algorithms and MessageType rules of each; the key state table decides
+//     which operation works on a disabled key or one pending deletion.
+//   - Errors carry the HTTP status of the KMS service model (NotFound 404,
+//     Disabled, KMSInvalidState and AlreadyExists 409, DryRun 412).
 //   - Identities (package identity): IAM users, roles acting as assumed-role
 //     sessions, service principals with fixed context keys (and, for them
 //     only, extra keys from the X-Kmslint-Context header), and callers
@@ -48,13 +60,13 @@
 //     in the caller's account.
 //   - kms:CallerAccount is not set for service principals, which have no
 //     account of their own here.
-//   - Alias operations check the key policy of the target key only, not
-//     IAM permissions on the alias resource. Grants are not checked for
-//     being a subset of the grant used to create them, and RetireGrant,
-//     key rotation, Sign/Verify, GenerateMac, data key pairs, multi-Region
-//     and custom key stores are not implemented.
-//   - Asymmetric RSA keys encrypt and decrypt with RSAES-OAEP; ECC and HMAC
-//     keys can be created and described but not used.
+//   - Alias operations check the key policies of the keys only, not IAM
+//     permissions on the alias resource. Grants are not checked for being a
+//     subset of the grant used to create them. Multi-Region keys, custom key
+//     stores, imported key material, DeriveSharedSecret and ML-DSA/SM2 specs
+//     are not implemented.
+//   - RotateKeyOnDemand completes within the request; automatic rotation is
+//     scheduled (GetKeyRotationStatus shows the date) but never happens.
 //   - Ciphertext blobs have the simulator's own format and cannot be
 //     decrypted by real KMS (nor the reverse).
 package kms

@@ -6,8 +6,8 @@ import (
 )
 
 // APIError is an error as the KMS JSON protocol returns it:
-// {"__type": Code, "message": Message} with an HTTP status (400 for client
-// errors, 5xx for faults).
+// {"__type": Code, "message": Message} with the HTTP status the KMS service
+// model gives the error (statusOf).
 // https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html
 type APIError struct {
 	Code    string
@@ -24,6 +24,11 @@ const (
 	CodeDisabled          = "DisabledException"
 	CodeDryRun            = "DryRunOperationException"
 	CodeIncorrectKey      = "IncorrectKeyException"
+	CodeInvalidGrantID    = "InvalidGrantIdException"
+	CodeInvalidGrantToken = "InvalidGrantTokenException"
+	CodeInvalidMac        = "KMSInvalidMacException"
+	CodeInvalidSignature  = "KMSInvalidSignatureException"
+	CodeCustomKeyStoreNF  = "CustomKeyStoreNotFoundException"
 	CodeInternal          = "KMSInternalException"
 	CodeInvalidAliasName  = "InvalidAliasNameException"
 	CodeInvalidCiphertext = "InvalidCiphertextException"
@@ -40,8 +45,32 @@ const (
 	CodeValidation        = "ValidationException"
 )
 
+// statusOf is the HTTP status of an error code in the KMS service model
+// (the httpError traits of the model the AWS SDKs are generated from, e.g.
+// NotFoundException 404, DisabledException and KMSInvalidStateException 409,
+// DryRunOperationException 412); every other client error is 400.
+func statusOf(code string) int {
+	switch code {
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeAlreadyExists, CodeDisabled, CodeInvalidState, "ConflictException":
+		return http.StatusConflict
+	case CodeDryRun:
+		return http.StatusPreconditionFailed
+	case CodeInternal, "KeyUnavailableException":
+		return http.StatusInternalServerError
+	case "DependencyTimeoutException":
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusBadRequest
+}
+
 func clientErr(code, format string, args ...any) *APIError {
-	return &APIError{Code: code, Message: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	return &APIError{Code: code, Message: msg, Status: statusOf(code)}
 }
 
 func validation(format string, args ...any) *APIError {

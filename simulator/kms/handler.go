@@ -83,6 +83,48 @@ func lookupOp(name string) (operation, bool) {
 		fn, readOnly = (*call).listGrants, true
 	case "RevokeGrant":
 		fn = (*call).revokeGrant
+	case "RetireGrant":
+		fn = (*call).retireGrant
+	case "ListRetirableGrants":
+		fn, readOnly = (*call).listRetirableGrants, true
+	case "TagResource":
+		fn = (*call).tagResource
+	case "UntagResource":
+		fn = (*call).untagResource
+	case "ListResourceTags":
+		fn, readOnly = (*call).listResourceTags, true
+	case "Sign":
+		fn, readOnly = (*call).sign, true
+	case "Verify":
+		fn, readOnly = (*call).verify, true
+	case "GetPublicKey":
+		fn, readOnly = (*call).getPublicKey, true
+	case "GenerateDataKeyPair":
+		fn, readOnly = (*call).generateDataKeyPair, true
+	case "GenerateDataKeyPairWithoutPlaintext":
+		fn, readOnly = (*call).generateDataKeyPairWithoutPlaintext, true
+	case "GenerateMac":
+		fn, readOnly = (*call).generateMac, true
+	case "VerifyMac":
+		fn, readOnly = (*call).verifyMac, true
+	case "EnableKeyRotation":
+		fn = (*call).enableKeyRotation
+	case "DisableKeyRotation":
+		fn = (*call).disableKeyRotation
+	case "GetKeyRotationStatus":
+		fn, readOnly = (*call).getKeyRotationStatus, true
+	case "RotateKeyOnDemand":
+		fn = (*call).rotateKeyOnDemand
+	case "ListKeyRotations":
+		fn, readOnly = (*call).listKeyRotations, true
+	case "UpdateAlias":
+		fn = (*call).updateAlias
+	case "UpdateKeyDescription":
+		fn = (*call).updateKeyDescription
+	case "ListKeyPolicies":
+		fn, readOnly = (*call).listKeyPolicies, true
+	case "DescribeCustomKeyStores":
+		fn, readOnly = (*call).describeCustomKeyStores, true
 	default:
 		return operation{}, false
 	}

@@ -1,15 +1,11 @@
 package kms
 
 import (
-	"crypto"
-	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"hash"
-	"strconv"
-	"strings"
 
 	"github.com/kmslint/kmslint/internal/authz"
 )
@@ -495,20 +491,4 @@ func (c *call) generateRandom(body []byte) (any, *APIError) {
 		return nil, internal(err)
 	}
 	return generateRandomOutput{Plaintext: pt}, nil
-}
-
-// privateMatchesSpec checks a loaded private key against its key spec.
-func privateMatchesSpec(k crypto.Signer, spec string) bool {
-	switch p := k.(type) {
-	case *rsa.PrivateKey:
-		return strings.HasPrefix(spec, "RSA_") && spec == "RSA_"+strconv.Itoa(p.N.BitLen())
-	case *ecdsa.PrivateKey:
-		switch spec {
-		case "ECC_NIST_P256":
-			return p.Curve.Params().BitSize == 256
-		case "ECC_NIST_P384":
-			return p.Curve.Params().BitSize == 384
-		}
-	}
-	return false
 }

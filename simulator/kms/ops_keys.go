@@ -81,13 +81,13 @@ func (c *call) createKey(body []byte) (any, *APIError) {
 
 	usages := keySpecUsages(spec)
 	if usages == nil {
-		return nil, validation("1 validation error detected: Value '%s' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, HMAC_256] (the specs this simulator supports)", spec)
+		return nil, validation("1 validation error detected: Value '%s' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: %s (the specs this simulator supports)", spec, supportedSpecs)
 	}
 	if usage == "" {
 		usage = usageEncrypt
-		if spec == specHMAC256 {
+		if isHMACSpec(spec) {
 			// KMS requires KeyUsage for HMAC keys; the error names it.
-			return nil, validation("You must specify a KeyUsage value for HMAC_256 keys: GENERATE_VERIFY_MAC.")
+			return nil, validation("You must specify a KeyUsage value for %s keys: GENERATE_VERIFY_MAC.", spec)
 		}
 	}
 	if !contains(usages, usage) {

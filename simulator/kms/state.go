@@ -2,8 +2,6 @@ package kms
 
 import (
 	"bytes"
-	"crypto"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -78,6 +76,10 @@ type stateKey struct {
 	CurrentMaterial string          `json:"currentMaterial"`
 	Tags            []tagKV         `json:"tags,omitempty"`
 	Grants          []stateGrant    `json:"grants,omitempty"`
+	RotationEnabled bool            `json:"rotationEnabled,omitempty"`
+	RotationPeriod  int             `json:"rotationPeriodInDays,omitempty"`
+	NextRotation    *time.Time      `json:"nextRotationDate,omitempty"`
+	Rotations       []rotation      `json:"rotations,omitempty"`
 }
 
 type stateMaterial struct {
@@ -157,6 +159,11 @@ func encodeState(region string, st *store) ([]byte, error) {
 			ID: k.ID, Account: k.Account, Spec: k.Spec, Usage: k.Usage, Origin: k.Origin,
 			Description: k.Description, State: k.State, Created: k.Created, Policy: k.PolicyText,
 			CurrentMaterial: k.current.idHex(), Tags: k.Tags, PendingDays: k.PendingDays,
+			RotationEnabled: k.RotationEnabled, RotationPeriod: k.RotationPeriod, Rotations: k.Rotations,
+		}
+		if !k.NextRotation.IsZero() {
+			d := k.NextRotation
+			sk.NextRotation = &d
 		}
 		if !k.DeletionDate.IsZero() {
 			d := k.DeletionDate
@@ -294,7 +301,11 @@ func decodeKey(sk *stateKey, s *Server) (*key, error) {
 		Spec: sk.Spec, Usage: sk.Usage, Origin: sk.Origin, Description: sk.Description,
 		State: sk.State, Created: sk.Created, PendingDays: sk.PendingDays,
 		PolicyText: sk.Policy, policy: cp, Tags: sk.Tags,
-		materials: map[[materialIDLen]byte]*material{},
+		materials:       map[[materialIDLen]byte]*material{},
+		RotationEnabled: sk.RotationEnabled, RotationPeriod: sk.RotationPeriod, Rotations: sk.Rotations,
+	}
+	if sk.NextRotation != nil {
+		k.NextRotation = *sk.NextRotation
 	}
 	if sk.DeletionDate != nil {
 		k.DeletionDate = *sk.DeletionDate
@@ -332,22 +343,21 @@ func decodeMaterial(spec string, sm stateMaterial) (*material, error) {
 		return nil, fmt.Errorf("material id %q is not %d hex bytes", sm.ID, materialIDLen)
 	}
 	copy(m.id[:], id)
-	switch spec {
-	case specSymmetric, specHMAC256:
-		if len(sm.Material) != 32 {
-			return nil, fmt.Errorf("%s key material is %d bytes, want 32", spec, len(sm.Material))
+	switch {
+	case spec == specSymmetric || isHMACSpec(spec):
+		want := 32
+		if spec != specSymmetric {
+			want = hmacKeyBytes(spec)
+		}
+		if len(sm.Material) != want {
+			return nil, fmt.Errorf("%s key material is %d bytes, want %d", spec, len(sm.Material), want)
 		}
 		m.secret = append([]byte(nil), sm.Material...)
 	default:
-		pk, err := x509.ParsePKCS8PrivateKey(sm.Material)
+		m.private, m.k1, err = parsePrivateKeyDER(spec, sm.Material)
 		if err != nil {
-			return nil, fmt.Errorf("private key: %w", err)
+			return nil, err
 		}
-		signer, ok := pk.(crypto.Signer)
-		if !ok || !privateMatchesSpec(signer, spec) {
-			return nil, fmt.Errorf("private key does not match key spec %s", spec)
-		}
-		m.private = signer
 	}
 	return m, m.prepare(spec)
 }

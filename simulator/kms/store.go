@@ -4,17 +4,15 @@ import (
 	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 
 	"github.com/kmslint/kmslint/internal/authz"
 )
@@ -34,36 +32,19 @@ const (
 	usageAgree   = "KEY_AGREEMENT"
 
 	specSymmetric = "SYMMETRIC_DEFAULT"
-	specHMAC256   = "HMAC_256"
 
 	algSymmetric  = "SYMMETRIC_DEFAULT"
 	algOAEPSHA1   = "RSAES_OAEP_SHA_1"
 	algOAEPSHA256 = "RSAES_OAEP_SHA_256"
 )
 
-// keySpecs lists each supported KeySpec with the usages it allows, the
-// first being the default.
-// https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose-key-spec.html
-func keySpecUsages(spec string) []string {
-	switch spec {
-	case specSymmetric:
-		return []string{usageEncrypt}
-	case "RSA_2048", "RSA_3072", "RSA_4096":
-		return []string{usageEncrypt, usageSign}
-	case "ECC_NIST_P256", "ECC_NIST_P384":
-		return []string{usageSign, usageAgree}
-	case specHMAC256:
-		return []string{usageMAC}
-	}
-	return nil
-}
-
 // material is one version of a key's key material. It is immutable.
 type material struct {
 	id      [materialIDLen]byte
-	secret  []byte        // symmetric and HMAC keys
-	private crypto.Signer // RSA and ECC keys
-	aead    cipher.AEAD   // symmetric keys: AES-256-GCM, built once
+	secret  []byte                // symmetric and HMAC keys
+	private crypto.Signer         // RSA and NIST ECC keys
+	k1      *secp256k1.PrivateKey // ECC_SECG_P256K1 keys
+	aead    cipher.AEAD           // symmetric keys: AES-256-GCM, built once
 }
 
 func (m *material) idHex() string { return hex.EncodeToString(m.id[:]) }
@@ -74,26 +55,7 @@ func newMaterial(spec string) (*material, error) {
 	if _, err := rand.Read(m.id[:]); err != nil {
 		return nil, fmt.Errorf("key material id: %w", err)
 	}
-	var err error
-	switch spec {
-	case specSymmetric, specHMAC256:
-		m.secret = make([]byte, 32)
-		if _, err := rand.Read(m.secret); err != nil {
-			return nil, fmt.Errorf("key material: %w", err)
-		}
-	case "RSA_2048":
-		m.private, err = rsa.GenerateKey(rand.Reader, 2048)
-	case "RSA_3072":
-		m.private, err = rsa.GenerateKey(rand.Reader, 3072)
-	case "RSA_4096":
-		m.private, err = rsa.GenerateKey(rand.Reader, 4096)
-	case "ECC_NIST_P256":
-		m.private, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case "ECC_NIST_P384":
-		m.private, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	default:
-		return nil, fmt.Errorf("key spec %s is not supported", spec)
-	}
+	err := generateMaterial(spec, m)
 	if err != nil {
 		return nil, fmt.Errorf("key material: %w", err)
 	}
@@ -121,8 +83,8 @@ func (m *material) prepare(spec string) error {
 
 // encoded returns the material's bytes for the state file.
 func (m *material) encoded() ([]byte, error) {
-	if m.private != nil {
-		return x509.MarshalPKCS8PrivateKey(m.private)
+	if m.private != nil || m.k1 != nil {
+		return privateKeyDER(m.private, m.k1)
 	}
 	return m.secret, nil
 }
@@ -148,9 +110,23 @@ type key struct {
 	materials map[[materialIDLen]byte]*material
 	current   *material
 
+	// Automatic rotation (symmetric keys) and the rotations so far,
+	// oldest first.
+	RotationEnabled bool
+	RotationPeriod  int // days
+	NextRotation    time.Time
+	Rotations       []rotation
+
 	Tags    []tagKV
 	aliases []string // alias names pointing at the key, sorted
 	grants  []*grant
+}
+
+// rotation is one completed rotation of a key's material.
+type rotation struct {
+	MaterialID string    `json:"materialId"`
+	Date       time.Time `json:"date"`
+	Type       string    `json:"type"` // AUTOMATIC or ON_DEMAND
 }
 
 type tagKV struct{ Key, Value string }
@@ -160,6 +136,7 @@ func (k *key) clone() *key {
 	n.Tags = append([]tagKV(nil), k.Tags...)
 	n.aliases = append([]string(nil), k.aliases...)
 	n.grants = append([]*grant(nil), k.grants...)
+	n.Rotations = append([]rotation(nil), k.Rotations...)
 	return &n
 }
 
@@ -192,15 +169,9 @@ func (k *key) metadata() keyMetadata {
 	}
 	switch k.Usage {
 	case usageSign:
-		if strings.HasPrefix(k.Spec, "RSA") {
-			md.SigningAlgorithms = []string{"RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512"}
-		} else if k.Spec == "ECC_NIST_P256" {
-			md.SigningAlgorithms = []string{"ECDSA_SHA_256"}
-		} else {
-			md.SigningAlgorithms = []string{"ECDSA_SHA_384"}
-		}
+		md.SigningAlgorithms = signingAlgorithms(k.Spec)
 	case usageMAC:
-		md.MacAlgorithms = []string{"HMAC_SHA_256"}
+		md.MacAlgorithms = []string{macAlgorithm(k.Spec)}
 	case usageAgree:
 		md.KeyAgreementAlgorithms = []string{"ECDH"}
 	}
@@ -337,4 +308,21 @@ func newUUID() ([keyIDLen]byte, error) {
 	id[6] = id[6]&0x0f | 0x40
 	id[8] = id[8]&0x3f | 0x80
 	return id, nil
+}
+
+// grantByToken finds the grant a grant token belongs to, and its key.
+func (s *store) grantByToken(token string, now time.Time) (*key, *grant) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, k := range s.keys {
+		if k.State == statePendingDeletion && !now.Before(k.DeletionDate) {
+			continue
+		}
+		for _, g := range k.grants {
+			if g.Token == token {
+				return k, g
+			}
+		}
+	}
+	return nil, nil
 }
