@@ -269,7 +269,6 @@ func (p pattern) substitute(val func(sg segment) (string, bool), fold bool) ([]t
 	return out, true
 }
 
-
 // arnPattern is an ArnEquals/ArnLike value: one pattern per component,
 // with wildcards that never cross a component's colon (except in the
 // resource, which may itself hold colons).
