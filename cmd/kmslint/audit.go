@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/urfave/cli/v2"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/audit"
 	"github.com/kmslint/kmslint/internal/audit/sqlexport"
 	"github.com/kmslint/kmslint/internal/authz"
@@ -91,12 +92,12 @@ func runAudit(c *cli.Context, e env) error {
 	keyARN := c.String("key-arn")
 	opts := audit.Options{Account: c.String("account"), Region: c.String("region"), KeyARN: keyARN, Callers: c.StringSlice("caller")}
 	if keyARN != "" {
-		parts := strings.SplitN(keyARN, ":", 6)
-		if len(parts) != 6 || parts[0] != "arn" || parts[2] != "kms" {
+		a, ok := arn.Parse(keyARN)
+		if !ok || a.Service != "kms" {
 			return inputErrf("--key-arn %q: want arn:aws:kms:REGION:ACCOUNT:key/ID", keyARN)
 		}
-		opts.Region = pickOne(opts.Region, parts[3])
-		opts.Account = pickOne(opts.Account, parts[4])
+		opts.Region = pickOne(opts.Region, a.Region)
+		opts.Account = pickOne(opts.Account, a.AccountID)
 	}
 	for _, cl := range opts.Callers {
 		if _, err := authz.ParsePrincipal(cl); err != nil || !strings.HasPrefix(cl, "arn:") {

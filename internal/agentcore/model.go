@@ -9,6 +9,7 @@ package agentcore
 
 import (
 	"fmt"
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/partition"
 	"maps"
 	"regexp"
@@ -52,16 +53,16 @@ func RecommendationARN(partition, region, account, id string) string {
 
 // ParseRecommendationARN splits a recommendation ARN; ok is false for
 // anything else.
-func ParseRecommendationARN(arn string) (partition, region, account, id string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "bedrock-agentcore" {
+func ParseRecommendationARN(s string) (partition, region, account, id string, ok bool) {
+	a, ok := arn.Parse(s)
+	if !ok || a.Service != "bedrock-agentcore" {
 		return "", "", "", "", false
 	}
-	id, found := strings.CutPrefix(parts[5], "recommendation/")
+	id, found := strings.CutPrefix(a.Resource, "recommendation/")
 	if !found || id == "" || strings.Contains(id, "/") {
 		return "", "", "", "", false
 	}
-	return parts[1], parts[3], parts[4], id, true
+	return a.Partition, a.Region, a.AccountID, id, true
 }
 
 // PartitionOf returns the partition of a region.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kmslint/kmslint/internal/agentcore"
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/cloudtrail"
 	"github.com/kmslint/kmslint/internal/lint"
@@ -144,8 +145,8 @@ func isARN(s string) bool { return len(s) > 4 && s[:4] == "arn:" }
 
 // keyAccount is the account of a key: from its ARN, else --account.
 func (a *Auditor) keyAccount(key string) string {
-	if _, acc, ok := arnParts(key); ok {
-		return acc
+	if k, ok := arn.Parse(key); ok {
+		return k.AccountID
 	}
 	return a.opts.Account
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kmslint/kmslint/internal/agentcore"
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/cloudtrail"
 )
 
@@ -148,15 +149,6 @@ func sameKey(a, b string) bool {
 	return keyID(a) == keyID(b)
 }
 
-// arnParts returns the region and account of an ARN.
-func arnParts(arn string) (region, account string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return "", "", false
-	}
-	return parts[3], parts[4], true
-}
-
 // principalOf names the identity of a record.
 func principalOf(u cloudtrail.UserIdentity) string {
 	switch {
@@ -180,12 +172,9 @@ func identityARN(u cloudtrail.UserIdentity) string {
 		return u.SessionContext.SessionIssuer.ARN
 	}
 	// arn:aws:sts::A:assumed-role/Role/session -> arn:aws:iam::A:role/Role
-	if rest, ok := strings.CutPrefix(u.ARN, "arn:"); ok {
-		parts := strings.SplitN(rest, ":", 5)
-		if len(parts) == 5 && parts[1] == "sts" && strings.HasPrefix(parts[4], "assumed-role/") {
-			role := strings.SplitN(strings.TrimPrefix(parts[4], "assumed-role/"), "/", 2)[0]
-			return "arn:" + parts[0] + ":iam::" + parts[3] + ":role/" + role
-		}
+	if a, ok := arn.Parse(u.ARN); ok && a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") {
+		role, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
+		return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
 	}
 	return u.ARN
 }
@@ -220,6 +209,6 @@ func accountOf(u cloudtrail.UserIdentity) string {
 	if u.AccountID != "" {
 		return u.AccountID
 	}
-	_, acc, _ := arnParts(u.ARN)
-	return acc
+	a, _ := arn.Parse(u.ARN)
+	return a.AccountID
 }

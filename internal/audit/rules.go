@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kmslint/kmslint/internal/agentcore"
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/input"
 	"github.com/kmslint/kmslint/internal/lint"
 	"github.com/kmslint/kmslint/internal/policy"
@@ -166,8 +167,8 @@ func (a *Auditor) intruders(t *Timeline) []report.Finding {
 	for _, g := range groupBy(t.Events, func(e *Entry) bool { return e.Who == WhoOther }, func(e *Entry) string { return e.Principal }) {
 		first := g.entries[0]
 		who, why := g.label, "is neither a caller through "+agentcore.ServicePrincipal+" nor the service principal"
-		if _, acc, ok := arnParts(who); ok && acc != "" && keyAccount != "" && acc != keyAccount {
-			who += fmt.Sprintf(" (account %s, not the key's %s)", acc, keyAccount)
+		if w, ok := arn.Parse(who); ok && w.AccountID != "" && keyAccount != "" && w.AccountID != keyAccount {
+			who += fmt.Sprintf(" (account %s, not the key's %s)", w.AccountID, keyAccount)
 			if first.InvokedBy == agentcore.ServicePrincipal {
 				why = "is no caller of this key's recommendations, which live in the key's account"
 			}
@@ -272,8 +273,8 @@ func every(n int) string {
 
 // keyHome is the account and region of a timeline's key.
 func (a *Auditor) keyHome(t *Timeline) (region, account string) {
-	if r, acc, ok := arnParts(t.Key); ok {
-		return r, acc
+	if k, ok := arn.Parse(t.Key); ok {
+		return k.Region, k.AccountID
 	}
 	return a.opts.Region, a.opts.Account
 }
@@ -479,8 +480,8 @@ func (a *Auditor) lintPolicy(ctx context.Context, key string, e *Entry) ([]repor
 		return nil, fmt.Sprintf("the new policy is not JSON (%v)", err), nil
 	}
 	region, account := a.opts.Region, a.opts.Account
-	if r, acc, ok := arnParts(key); ok {
-		region, account = r, acc
+	if k, ok := arn.Parse(key); ok {
+		region, account = k.Region, k.AccountID
 	}
 	env := lint.Env{Account: account, Region: region, Callers: a.opts.Callers}
 	if isARN(key) {

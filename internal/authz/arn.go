@@ -1,23 +1,6 @@
 package authz
 
-import "strings"
-
-// arnParts splits an ARN into its six components; the resource component is
-// everything after the fifth colon (it may itself contain colons). ok is false
-// when s has fewer than six components or does not start with "arn".
-func arnParts(s string) (parts [6]string, ok bool) {
-	rest := s
-	for i := 0; i < 5; i++ {
-		j := strings.IndexByte(rest, ':')
-		if j < 0 {
-			return parts, false
-		}
-		parts[i] = rest[:j]
-		rest = rest[j+1:]
-	}
-	parts[5] = rest
-	return parts, parts[0] == "arn"
-}
+import "github.com/kmslint/kmslint/internal/arn"
 
 // arnPattern matches ARNs component by component, each component a glob.
 // IAM documents this for ArnLike and ArnEquals alike ("Each of the six
@@ -34,7 +17,7 @@ type arnPattern struct {
 
 func compileARNPattern(s string) arnPattern {
 	p := arnPattern{raw: s}
-	parts, ok := arnParts(s)
+	parts, ok := arn.Split(s)
 	if !ok {
 		return p
 	}
@@ -52,7 +35,7 @@ func (p *arnPattern) match(value string, ctx *Context) (matched, ok bool) {
 	if !p.valid {
 		return false, false
 	}
-	vparts, vok := arnParts(value)
+	vparts, vok := arn.Split(value)
 	if !vok {
 		return false, false
 	}

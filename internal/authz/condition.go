@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -414,7 +415,7 @@ func (cc *compiledCondition) matchOne(rv string, ctx *Context) (matched, bad, un
 		}
 		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) { return cv.ok && bytes.Equal(cv.bin, b), true })
 	case opArnEquals, opArnLike:
-		if _, ok := arnParts(rv); !ok {
+		if _, ok := arn.Split(rv); !ok {
 			return false, true, false
 		}
 		any, resolved = anyValue(cc.values, func(cv *condValue) (bool, bool) { return cv.arn.match(rv, ctx) })

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -152,8 +153,8 @@ func (e *Engine) Allowed(req *Request) Decision {
 func (e *Engine) decide(req *Request, explain bool) Result {
 	action := strings.ToLower(req.Action)
 	keyAccount := e.KeyAccount
-	if parts, ok := arnParts(req.Resource); ok && parts[4] != "" {
-		keyAccount = parts[4]
+	if a, ok := arn.Parse(req.Resource); ok && a.AccountID != "" {
+		keyAccount = a.AccountID
 	}
 	p := &req.Principal
 	var res Result
@@ -287,8 +288,8 @@ func verdict(p *Principal, sameAccount, deny, directAllow, accountAllow, idAllow
 // naming hundreds of principals is scanned once, not once per KMS action.
 func (e *Engine) AllowedActions(req *Request, acts []string) []string {
 	keyAccount := e.KeyAccount
-	if parts, ok := arnParts(req.Resource); ok && parts[4] != "" {
-		keyAccount = parts[4]
+	if a, ok := arn.Parse(req.Resource); ok && a.AccountID != "" {
+		keyAccount = a.AccountID
 	}
 	p := &req.Principal
 	type applicable struct {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/policy"
 )
 
@@ -78,21 +79,21 @@ func ParsePrincipal(s string) (Principal, error) {
 		return Principal{Kind: WebIdentity, ARN: strings.TrimPrefix(s, "federated:")}, nil
 	case strings.HasPrefix(s, "canonical:"):
 		return Principal{Kind: CanonicalUser, ARN: strings.TrimPrefix(s, "canonical:")}, nil
-	case isAccountID(s):
+	case arn.IsAccountID(s):
 		return Principal{Kind: AccountRoot, ARN: "arn:aws:iam::" + s + ":root", Partition: "aws", Account: s}, nil
 	case !strings.HasPrefix(s, "arn:") && strings.Contains(s, ".") && !strings.ContainsAny(s, ":/ "):
 		return Principal{Kind: ServicePrincipal, ARN: s}, nil
 	}
-	parts, ok := arnParts(s)
+	a, ok := arn.Parse(s)
 	if !ok {
 		return Principal{}, fmt.Errorf("principal %q is not an ARN, an account id, service:NAME or anonymous", s)
 	}
-	p := Principal{ARN: s, Partition: parts[1], Account: parts[4]}
-	if !isAccountID(p.Account) {
+	p := Principal{ARN: s, Partition: a.Partition, Account: a.AccountID}
+	if !arn.IsAccountID(p.Account) {
 		return Principal{}, fmt.Errorf("principal %q: account %q is not 12 digits", s, p.Account)
 	}
-	res := parts[5]
-	switch parts[2] {
+	res := a.Resource
+	switch a.Service {
 	case "iam":
 		switch {
 		case res == "root":
@@ -124,7 +125,7 @@ func ParsePrincipal(s string) (Principal, error) {
 			return Principal{}, fmt.Errorf("principal %q: STS resource %q is not assumed-role/... or federated-user/...", s, res)
 		}
 	default:
-		return Principal{}, fmt.Errorf("principal %q: service %q makes no principals (want iam or sts)", s, parts[2])
+		return Principal{}, fmt.Errorf("principal %q: service %q makes no principals (want iam or sts)", s, a.Service)
 	}
 	return p, nil
 }
@@ -134,18 +135,6 @@ func lastSegment(s string) string {
 		return s[i+1:]
 	}
 	return s
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < 12; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // principalMatch is how a policy principal matched a request principal.
@@ -188,16 +177,16 @@ func compilePrincipal(e policy.PrincipalEntry) compiledPrincipal {
 		cp.wildcard = true
 		return cp
 	}
-	if isAccountID(e.Value) {
+	if arn.IsAccountID(e.Value) {
 		cp.account = e.Value
 		return cp
 	}
-	if parts, ok := arnParts(e.Value); ok && parts[2] == "iam" {
+	if a, ok := arn.Parse(e.Value); ok && a.Service == "iam" {
 		switch {
-		case parts[5] == "root":
-			cp.account, cp.accountPartition = parts[4], parts[1]
-		case strings.HasPrefix(parts[5], "role/"):
-			cp.rolePartition, cp.roleAccount, cp.roleName = parts[1], parts[4], lastSegment(parts[5])
+		case a.Resource == "root":
+			cp.account, cp.accountPartition = a.AccountID, a.Partition
+		case strings.HasPrefix(a.Resource, "role/"):
+			cp.rolePartition, cp.roleAccount, cp.roleName = a.Partition, a.AccountID, lastSegment(a.Resource)
 		}
 	}
 	return cp

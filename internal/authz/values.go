@@ -18,14 +18,6 @@ func ParseDate(s string) (time.Time, bool) { return parseDate(s) }
 // ParseIPOrCIDR: see ParseNumber.
 func ParseIPOrCIDR(s string) (netip.Prefix, bool) { return parseIPOrCIDR(s) }
 
-// ARNParts splits an ARN into its six components as the ARN operators and
-// Resource patterns do (the sixth keeps any further colons); ok is false
-// for anything that is not an ARN.
-func ARNParts(s string) ([6]string, bool) { return arnParts(s) }
-
-// IsAccountID reports a 12-digit account id.
-func IsAccountID(s string) bool { return isAccountID(s) }
-
 // PatternPiece is one piece of a policy string as conditions compile it:
 // literal text, a '*' or '?' wildcard, or a policy variable.
 type PatternPiece struct {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/kmslint/kmslint/internal/arn"
 )
 
 // skipReason says why a file or directory met while walking a directory or
@@ -41,7 +43,7 @@ func skipReason(full, rel string, dir bool) string {
 			if j < len(dirs) && strings.HasPrefix(dirs[j], "o-") {
 				j++
 			}
-			if j+1 < len(dirs) && isAccountID(dirs[j]) {
+			if j+1 < len(dirs) && arn.IsAccountID(dirs[j]) {
 				switch service := dirs[j+1]; service {
 				case "CloudTrail", "CloudTrail-Insight":
 				default:
@@ -61,18 +63,6 @@ func skipReason(full, rel string, dir bool) string {
 		return "not a .json, .jsonl or .ndjson file (optionally .gz)"
 	}
 	return ""
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func hasLogExtension(name string) bool {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/policy"
 )
@@ -63,18 +64,18 @@ func DefaultResource(p *policy.Policy, fallbackAccount string) string {
 					continue
 				}
 				v := e.Value
-				parts := strings.SplitN(v, ":", 6)
+				a, isARN := arn.Parse(v)
 				switch {
-				case len(v) == 12 && isDigits(v):
+				case arn.IsAccountID(v):
 					if root == "" {
 						root = v
 					}
-				case len(parts) == 6 && parts[2] == "iam" && parts[5] == "root":
+				case isARN && a.Service == "iam" && a.Resource == "root":
 					if root == "" {
-						root = parts[4]
+						root = a.AccountID
 					}
-				case len(parts) == 6 && first == "":
-					first = parts[4]
+				case isARN && first == "":
+					first = a.AccountID
 				}
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/input"
 	"github.com/kmslint/kmslint/internal/lint"
 	"github.com/kmslint/kmslint/internal/policy"
@@ -137,17 +138,17 @@ func normalPrincipal(p string) (who, account string) {
 	if s, ok := strings.CutPrefix(p, "service:"); ok {
 		return s, ""
 	}
-	a, ok := parseARN(p)
-	if !ok {
+	a, ok := arn.Parse(p)
+	if !ok || a.Partition == "" {
 		return p, ""
 	}
-	if a.service == "sts" && strings.HasPrefix(a.resource, "assumed-role/") {
-		parts := strings.Split(a.resource, "/")
+	if a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/") {
+		parts := strings.Split(a.Resource, "/")
 		if len(parts) >= 2 {
-			return "arn:" + a.partition + ":iam::" + a.account + ":role/" + parts[1], a.account
+			return "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + parts[1], a.AccountID
 		}
 	}
-	return p, a.account
+	return p, a.AccountID
 }
 
 // Document is the key policy as a lint input: named by the key ARN, with

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/kmslint/kmslint/internal/arn"
 )
 
 // Options configure a Fetcher.
@@ -171,10 +173,10 @@ func (f *Fetcher) Fetch(ctx context.Context, ref string) (*Key, error) {
 		KeyState:   string(md.KeyState),
 		KeyManager: string(md.KeyManager),
 	}
-	if a, ok := parseARN(k.ARN); ok {
-		k.Region = a.region
+	if a, ok := arn.Parse(k.ARN); ok && a.Partition != "" {
+		k.Region = a.Region
 		if k.Account == "" {
-			k.Account = a.account
+			k.Account = a.AccountID
 		}
 	}
 	// GetKeyPolicy takes no alias, so the ARN DescribeKey resolved is used.
@@ -219,28 +221,16 @@ func (f *Fetcher) grants(ctx context.Context, c *kms.Client, arn, region string)
 // the configured one.
 func (f *Fetcher) regionOf(ref string) (string, error) {
 	if strings.HasPrefix(ref, "arn:") {
-		a, ok := parseARN(ref)
-		if !ok || a.service != "kms" || a.region == "" || !(strings.HasPrefix(a.resource, "key/") || strings.HasPrefix(a.resource, "alias/")) {
+		a, ok := arn.Parse(ref)
+		if !ok || a.Partition == "" || a.Service != "kms" || a.Region == "" || !(strings.HasPrefix(a.Resource, "key/") || strings.HasPrefix(a.Resource, "alias/")) {
 			return "", &Error{Kind: Invalid, Key: ref, Msg: fmt.Sprintf("--key-arn %q: want arn:PARTITION:kms:REGION:ACCOUNT:key/ID (or :alias/NAME), a key id, or alias/NAME", ref)}
 		}
-		return a.region, nil
+		return a.Region, nil
 	}
 	if r := firstNonEmpty(f.cfg.Region, f.fallback); r != "" {
 		return r, nil
 	}
 	return "", &Error{Kind: Invalid, Key: ref, Msg: fmt.Sprintf("--key-arn %q is not an ARN and no AWS region is configured: pass the key ARN, or set AWS_REGION (or the profile's region)", ref)}
-}
-
-type arnParts struct {
-	partition, service, region, account, resource string
-}
-
-func parseARN(s string) (arnParts, bool) {
-	p := strings.SplitN(s, ":", 6)
-	if len(p) != 6 || p[0] != "arn" || p[1] == "" {
-		return arnParts{}, false
-	}
-	return arnParts{p[1], p[2], p[3], p[4], p[5]}, true
 }
 
 func firstNonEmpty(vs ...string) string {

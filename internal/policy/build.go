@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kmslint/kmslint/internal/arn"
 )
 
 // RuleInvalid and RuleTooLarge are the rule ids of the Problems Build and the
@@ -631,7 +633,7 @@ var partitions = map[string]bool{
 
 // checkAWSPrincipal returns why v is not a valid "AWS" principal, or "".
 func checkAWSPrincipal(v string) string {
-	if v == "*" || isAccountID(v) {
+	if v == "*" || arn.IsAccountID(v) {
 		return ""
 	}
 	if strings.ContainsAny(v, "*?") {
@@ -655,8 +657,6 @@ func checkAWSPrincipal(v string) string {
 	return fmt.Sprintf(`invalid AWS principal %q: want "*", a 12-digit account id, or an IAM root, user, role, or assumed-role ARN`, v)
 }
 
-func isAccountID(s string) bool { return len(s) == 12 && isDigits(s) }
-
 // isUniqueID matches IAM unique ids of users (AIDA...) and roles (AROA...).
 func isUniqueID(s string) bool {
 	if len(s) != 21 || (!strings.HasPrefix(s, "AIDA") && !strings.HasPrefix(s, "AROA")) {
@@ -671,11 +671,11 @@ func isUniqueID(s string) bool {
 }
 
 func checkPrincipalARN(v string) string {
-	parts := strings.SplitN(v, ":", 6)
-	if len(parts) != 6 {
+	a, isARN := arn.Parse(v)
+	if !isARN {
 		return fmt.Sprintf("AWS principal %q is not a complete ARN (arn:partition:service:region:account:resource)", v)
 	}
-	partition, service, region, account, res := parts[1], parts[2], parts[3], parts[4], parts[5]
+	partition, service, region, account, res := a.Partition, a.Service, a.Region, a.AccountID, a.Resource
 	if !partitions[partition] {
 		return fmt.Sprintf("AWS principal %q has unknown partition %q", v, partition)
 	}
@@ -685,7 +685,7 @@ func checkPrincipalARN(v string) string {
 	if region != "" {
 		return fmt.Sprintf("AWS principal %q has region %q; IAM and STS ARNs have none", v, region)
 	}
-	if !isAccountID(account) {
+	if !arn.IsAccountID(account) {
 		return fmt.Sprintf("AWS principal %q has account %q, want 12 digits", v, account)
 	}
 	kind, rest, _ := strings.Cut(res, "/")

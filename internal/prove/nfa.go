@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/authz"
 )
 
@@ -268,9 +269,6 @@ func (p pattern) substitute(val func(sg segment) (string, bool), fold bool) ([]t
 	return out, true
 }
 
-// arnPieces splits an ARN pattern into its six components as authz does.
-func arnPieces(s string) ([6]string, bool) { return authz.ARNParts(s) }
-
 // arnPattern is an ArnEquals/ArnLike value: one pattern per component,
 // with wildcards that never cross a component's colon (except in the
 // resource, which may itself hold colons).
@@ -282,7 +280,7 @@ type arnPattern struct {
 
 func compileARN(s string) arnPattern {
 	var a arnPattern
-	parts, ok := arnPieces(s)
+	parts, ok := arn.Split(s)
 	if !ok {
 		return a
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/internal/world"
@@ -239,7 +240,7 @@ func (g *gen) call(r Region) world.Call {
 	}
 	kind := kinds[g.r.IntN(len(kinds))]
 	acct := g.mutate(g.pick(genAccounts))
-	if !authz.IsAccountID(acct) {
+	if !arn.IsAccountID(acct) {
 		acct = g.pick([]string{account, "444455556666", "111122223303"})
 	}
 	c := world.Call{Key: keyARN, Action: r.Actions[g.r.IntN(len(r.Actions))]}

@@ -3,6 +3,7 @@ package prove
 import (
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/policy"
 	"github.com/kmslint/kmslint/internal/world"
@@ -37,19 +38,19 @@ func compileEntries(pr *policy.Principals) []entry {
 	for _, e := range pr.Entries {
 		en := entry{typ: e.Type, value: e.Value}
 		if e.Type == policy.PrincipalAWS {
-			switch parts, ok := arnPieces(e.Value); {
+			switch a, ok := arn.Parse(e.Value); {
 			case e.Value == "*":
 				en.wildcard = true
-			case authz.IsAccountID(e.Value):
+			case arn.IsAccountID(e.Value):
 				en.account = e.Value
-			case ok && parts[2] == "iam" && parts[5] == "root":
-				en.account, en.accountPartition = parts[4], parts[1]
-			case ok && parts[2] == "iam" && strings.HasPrefix(parts[5], "role/"):
-				name := parts[5]
+			case ok && a.Service == "iam" && a.Resource == "root":
+				en.account, en.accountPartition = a.AccountID, a.Partition
+			case ok && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/"):
+				name := a.Resource
 				if i := strings.LastIndexByte(name, '/'); i >= 0 {
 					name = name[i+1:]
 				}
-				en.rolePartition, en.roleAccount, en.roleName = parts[1], parts[4], name
+				en.rolePartition, en.roleAccount, en.roleName = a.Partition, a.AccountID, name
 			}
 		}
 		out = append(out, en)

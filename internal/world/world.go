@@ -76,6 +76,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/authz"
 )
 
@@ -184,21 +185,13 @@ var takesEC = map[string]bool{
 func TakesEncryptionContext(action string) bool { return takesEC[strings.ToLower(action)] }
 
 // Region is the region of a key ARN ("" when it is not an ARN).
-func Region(keyARN string) string { return arnPart(keyARN, 3) }
+func Region(keyARN string) string { a, _ := arn.Parse(keyARN); return a.Region }
 
 // Partition is the partition of a key ARN.
-func Partition(keyARN string) string { return arnPart(keyARN, 1) }
+func Partition(keyARN string) string { a, _ := arn.Parse(keyARN); return a.Partition }
 
 // Account is the account of a key ARN.
-func Account(keyARN string) string { return arnPart(keyARN, 4) }
-
-func arnPart(s string, i int) string {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[i]
-}
+func Account(keyARN string) string { a, _ := arn.Parse(keyARN); return a.AccountID }
 
 // PrincipalArn is aws:PrincipalArn of an IAM principal: a session's role ARN
 // (path included), otherwise the principal's own ARN.
@@ -457,10 +450,10 @@ func Check(req *authz.Request) error {
 			return err
 		}
 		sa, hasSA := single("aws:SourceAccount")
-		arn, hasArn := single("aws:SourceArn")
+		sourceArn, hasArn := single("aws:SourceArn")
 		if hasSA && hasArn {
-			if a := arnPart(arn, 4); a != "" && a != sa {
-				return fmt.Errorf("aws:SourceAccount %s is not the account of aws:SourceArn %s", sa, arn)
+			if a := Account(sourceArn); a != "" && a != sa {
+				return fmt.Errorf("aws:SourceAccount %s is not the account of aws:SourceArn %s", sa, sourceArn)
 			}
 		}
 	default:

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/simulator/identity"
 )
@@ -318,14 +319,14 @@ func (c *call) resolveKey(keyID string, allowAlias bool) (*key, string, *APIErro
 	account := c.callerAccount()
 	id := keyID
 	if strings.HasPrefix(keyID, "arn:") {
-		parts := strings.SplitN(keyID, ":", 6)
-		if len(parts) != 6 || parts[2] != "kms" {
+		a, ok := arn.Parse(keyID)
+		if !ok || a.Service != "kms" {
 			return nil, "", clientErr(CodeNotFound, "Invalid arn %s", keyID)
 		}
-		if parts[1] != c.s.partition || parts[3] != c.s.region {
-			return nil, "", clientErr(CodeNotFound, "Invalid arn %s: the key is in region %s; this endpoint serves %s", keyID, parts[3], c.s.region)
+		if a.Partition != c.s.partition || a.Region != c.s.region {
+			return nil, "", clientErr(CodeNotFound, "Invalid arn %s: the key is in region %s; this endpoint serves %s", keyID, a.Region, c.s.region)
 		}
-		account, id = parts[4], parts[5]
+		account, id = a.AccountID, a.Resource
 		switch {
 		case strings.HasPrefix(id, "key/"):
 			id = strings.TrimPrefix(id, "key/")

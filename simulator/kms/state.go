@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kmslint/kmslint/internal/arn"
 )
 
 // The state directory holds one file, replaced atomically on every change
@@ -246,7 +248,7 @@ func decodeState(data []byte, s *Server) (*store, error) {
 		st.keys[k.id] = k
 	}
 	for i, a := range doc.Aliases {
-		if !validAliasName(a.Name) || !isAccount(a.Account) {
+		if !validAliasName(a.Name) || !arn.IsAccountID(a.Account) {
 			return nil, fmt.Errorf("aliases[%d]: invalid alias %q of account %q", i, a.Name, a.Account)
 		}
 		uid, ok := parseUUID(a.KeyID)
@@ -273,7 +275,7 @@ func decodeKey(sk *stateKey, s *Server) (*key, error) {
 	if !ok {
 		return nil, fmt.Errorf("id %q is not a key id", sk.ID)
 	}
-	if !isAccount(sk.Account) {
+	if !arn.IsAccountID(sk.Account) {
 		return nil, fmt.Errorf("account %q is not 12 digits", sk.Account)
 	}
 	usages := keySpecUsages(sk.Spec)
@@ -388,18 +390,6 @@ func decodeGrant(k *key, sg stateGrant) (*grant, error) {
 		}
 	}
 	return g, nil
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // writeFileAtomic replaces path with data so that readers and crashes see

@@ -20,6 +20,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/kmslint/kmslint/internal/agentcore"
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/simulator/identity"
 	"github.com/kmslint/kmslint/simulator/kms"
 )
@@ -201,14 +202,14 @@ func dryRunOK(err error) bool {
 }
 
 // parseKeyARN accepts a key ARN, arn:P:kms:R:A:key/ID.
-func parseKeyARN(arn string) (region string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "kms" || parts[3] == "" || len(parts[4]) != 12 {
+func parseKeyARN(s string) (region string, ok bool) {
+	a, ok := arn.Parse(s)
+	if !ok || a.Service != "kms" || a.Region == "" || !arn.IsAccountID(a.AccountID) {
 		return "", false
 	}
-	id, found := strings.CutPrefix(parts[5], "key/")
+	id, found := strings.CutPrefix(a.Resource, "key/")
 	if !found || id == "" || strings.Contains(id, "/") {
 		return "", false
 	}
-	return parts[3], true
+	return a.Region, true
 }

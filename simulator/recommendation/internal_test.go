@@ -84,3 +84,28 @@ func FuzzDecodeStart(f *testing.F) {
 		_ = result(in.Type, in.Config)
 	})
 }
+
+// The kmsKeyArn parameter takes a key ARN only: an alias ARN, a key id or
+// an ARN with a malformed account is a validation error.
+func TestParseKeyARN(t *testing.T) {
+	for _, tc := range []struct {
+		in, region string
+		ok         bool
+	}{
+		{"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "us-east-1", true},
+		{"arn:aws-cn:kms:cn-north-1:111122223333:key/1234", "cn-north-1", true},
+		{"arn:aws:kms:us-east-1:111122223333:alias/MyKey", "", false},
+		{"arn:aws:kms::111122223333:key/1234", "", false},
+		{"arn:aws:kms:us-east-1:11112222333x:key/1234", "", false},
+		{"arn:aws:kms:us-east-1:1111222233:key/1234", "", false},
+		{"arn:aws:kms:us-east-1:111122223333:key/", "", false},
+		{"arn:aws:kms:us-east-1:111122223333:key/a/b", "", false},
+		{"arn:aws:s3:us-east-1:111122223333:key/1234", "", false},
+		{"1234abcd-12ab-34cd-56ef-1234567890ab", "", false},
+	} {
+		region, ok := parseKeyARN(tc.in)
+		if region != tc.region || ok != tc.ok {
+			t.Errorf("parseKeyARN(%q) = %q, %v; want %q, %v", tc.in, region, ok, tc.region, tc.ok)
+		}
+	}
+}

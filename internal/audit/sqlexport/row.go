@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmslint/kmslint/internal/arn"
 	"github.com/kmslint/kmslint/internal/cloudtrail"
 )
 
@@ -185,13 +186,13 @@ func (r row) resources() ([]cloudtrail.Resource, error) {
 		}
 		return rs, nil
 	}
-	arn := r.get("kmskeyarn")
-	if arn == "" {
+	keyARN := r.get("kmskeyarn")
+	if keyARN == "" {
 		return nil, nil
 	}
-	res := cloudtrail.Resource{ARN: arn, Type: "AWS::KMS::Key"}
-	if parts := strings.SplitN(arn, ":", 6); len(parts) == 6 {
-		res.AccountID = parts[4]
+	res := cloudtrail.Resource{ARN: keyARN, Type: "AWS::KMS::Key"}
+	if a, ok := arn.Parse(keyARN); ok {
+		res.AccountID = a.AccountID
 	}
 	return []cloudtrail.Resource{res}, nil
 }
