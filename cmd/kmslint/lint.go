@@ -97,6 +97,8 @@ func runLint(c *cli.Context, e env) error {
 			fmt.Fprintf(e.stderr, "kmslint: warning: %s:%d:%d: %s\n", d.File, pos.Line, pos.Col, msg)
 		},
 	}
+	var proofs proofSink
+	env.Proofs = proofs.add
 	for _, f := range c.StringSlice("identity-policy") {
 		data, name, err := readInput(f, e)
 		if err != nil {
@@ -202,6 +204,7 @@ func runLint(c *cli.Context, e env) error {
 	rep.Summary.Files = len(files)
 	rep.Summary.Policies = len(docs) + len(keys)
 	rep.Rules = linter.Rules()
+	rep.Documents = proofs.report(docs)
 	rep.Inputs = append([]string(nil), paths...)
 	for _, k := range keys {
 		rep.Inputs = append(rep.Inputs, k.ARN)

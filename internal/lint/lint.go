@@ -68,6 +68,10 @@ type Env struct {
 	IdentityPolicies []IdentityPolicy
 	// Key describes a live key (--key-arn); nil for files.
 	Key *LiveKey
+	// Proofs, when set, receives each document's proofs (the prover's
+	// answers to the rules' named questions) once it is linted; it may be
+	// called from several goroutines at once.
+	Proofs func(doc *input.Document, proofs []report.Proof)
 }
 
 // IdentityPolicy is an IAM identity policy file.
@@ -379,6 +383,9 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids 
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return report.Compare(out[i], out[j]) < 0 })
+	if env.Proofs != nil {
+		env.Proofs(doc, st.proofs.list())
+	}
 	return out, inf.warning, nil
 }
 
