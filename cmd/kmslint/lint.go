@@ -109,6 +109,8 @@ func runLint(c *cli.Context, e env) error {
 	if err := checkOrg(env.Org); err != nil {
 		return err
 	}
+	var proofs proofSink
+	env.Proofs = proofs.add
 	for _, f := range c.StringSlice("identity-policy") {
 		data, name, err := readInput(f, e)
 		if err != nil {
@@ -214,6 +216,7 @@ func runLint(c *cli.Context, e env) error {
 	rep.Summary.Files = len(files)
 	rep.Summary.Policies = len(docs) + len(keys)
 	rep.Rules = linter.Rules()
+	rep.Documents = proofs.report(docs)
 	rep.Inputs = append([]string(nil), paths...)
 	for _, k := range keys {
 		rep.Inputs = append(rep.Inputs, k.ARN)

@@ -89,6 +89,8 @@ type docState struct {
 	// document's statements answer the same way to many requests.
 	stmtMu sync.Mutex
 	stmts  map[authz.StatementResult]*ast.Term
+	// proofs are the prover's questions on the document (prove_builtin.go).
+	proofs proofLog
 }
 
 // memo maps a request value to the built-in's answer. It compares values,
@@ -174,7 +176,7 @@ func (b *builtins) testBuiltins() []*tester.Builtin {
 	decideAs, allowedAs := fn("kmslint.decide_as", 3), fn("kmslint.allowed_actions_as", 3)
 	groups := fn("kmslint.probe_groups", 3)
 	decision, decisionAs := fn("kmslint.decision", 2), fn("kmslint.decision_as", 3)
-	return []*tester.Builtin{
+	return append(b.proveBuiltins(), []*tester.Builtin{
 		mk(decide, rego.Function2(decide, b.decide)),
 		mk(profile, rego.Function1(profile, b.profileRequests)),
 		mk(arn, rego.Function1(arn, b.cachedString("a", parseARN))),
@@ -214,7 +216,7 @@ func (b *builtins) testBuiltins() []*tester.Builtin {
 		mk(groups, rego.Function3(groups, b.probeGroups)),
 		mk(decision, rego.Function2(decision, b.decision)),
 		mk(decisionAs, rego.Function3(decisionAs, b.decisionAs)),
-	}
+	}...)
 }
 
 // cachedString remembers f's answers for string arguments; other arguments

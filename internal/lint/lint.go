@@ -76,6 +76,10 @@ type Env struct {
 	// lint made (the callers' organization), after the documents are
 	// linted, as Warn does.
 	Note func(doc *input.Document, pos policy.Pos, msg string)
+	// Proofs, when set, receives each document's proofs (the prover's
+	// answers to the rules' named questions) once it is linted; it may be
+	// called from several goroutines at once.
+	Proofs func(doc *input.Document, proofs []report.Proof)
 }
 
 // IdentityPolicy is an IAM identity policy file.
@@ -395,6 +399,9 @@ func (l *Linter) lintDoc(ctx context.Context, doc *input.Document, env Env, ids 
 	note := ""
 	if len(l.profiles) > 0 && len(inf.callers) > 0 {
 		note = org.note
+	}
+	if env.Proofs != nil {
+		env.Proofs(doc, st.proofs.list())
 	}
 	return out, inf.warning, note, nil
 }

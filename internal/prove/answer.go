@@ -2,6 +2,8 @@ package prove
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/kmslint/kmslint/internal/authz"
 )
@@ -50,3 +52,22 @@ func (r Result) Answer() Answer {
 
 // MarshalJSON writes a Result as its Answer.
 func (r Result) MarshalJSON() ([]byte, error) { return json.Marshal(r.Answer()) }
+
+// Describe says in one line which requests a region holds, e.g.
+// "principal assumed-role or user; action kms:Decrypt; account not =
+// 111122223333; aws:PrincipalOrgID = o-abc123". Long lists of
+// alternatives are cut after a few, saying how many more there are.
+func Describe(cs []Constraint) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		is := c.Is
+		if alts := strings.Split(is, " or "); len(alts) > maxAlternatives {
+			is = strings.Join(alts[:maxAlternatives], " or ") + fmt.Sprintf(" (or %d more)", len(alts)-maxAlternatives)
+		}
+		parts = append(parts, c.What+" "+is)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// maxAlternatives is how many alternatives of one constraint Describe shows.
+const maxAlternatives = 6

@@ -62,6 +62,10 @@ type Report struct {
 	Timelines   any
 	InputErrors any
 
+	// Documents (lint only) are the proofs of each linted document,
+	// written as "documents" when there are any (proofs.go).
+	Documents []DocumentProofs
+
 	// Rules are the rules that ran. They are not part of the JSON report:
 	// SARIF lists them as the tool's rules and JUnit turns a rule without
 	// findings into a passing test case. Rules referenced by findings but
@@ -181,7 +185,9 @@ type jsonReport struct {
 	Findings    []Finding `json:"findings"`
 	Timelines   any       `json:"timelines,omitempty"`
 	InputErrors any       `json:"inputErrors,omitempty"`
-	Summary     any       `json:"summary"`
+	// Documents: lint's per-document proofs.
+	Documents []DocumentProofs `json:"documents,omitempty"`
+	Summary   any              `json:"summary"`
 }
 
 // MarshalJSON writes the report in the shape of CONTRACT.md, findings sorted.
@@ -210,6 +216,7 @@ func (r *Report) toJSON() jsonReport {
 		if !isNil(r.InputErrors) && len(r.inputErrors()) > 0 {
 			out.InputErrors = r.InputErrors
 		}
+		out.Documents = r.Documents
 		out.Summary = lintSummary{
 			Files: r.Summary.Files, Policies: r.Summary.Policies,
 			Error: c.Error, Warning: c.Warning, Info: c.Info,

@@ -60,6 +60,9 @@ func writeText(w io.Writer, rep *Report, opts Options) error {
 	if len(shown) > 0 || cw.n > 0 {
 		fmt.Fprintln(w)
 	}
+	if line := proofLine(rep.Documents); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	_, err := fmt.Fprintln(w, summaryLine(rep))
 	return err
 }
