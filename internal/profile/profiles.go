@@ -255,9 +255,9 @@ func policyEngine() *Profile {
 				"policy-engine context instead, and kmslint checks that nothing wider is allowed.",
 			Facts: []Fact{{Documented, d, "source context conditions are not available on the kms:CreateGrant call"}},
 		}, {
-			About: "the example's context pattern arn:aws*:bedrock-agentcore:*:*:policy-engine/* names every account and region",
+			About:   "the example's context pattern arn:aws*:bedrock-agentcore:*:*:policy-engine/* names every account and region",
 			Reading: "kmslint pins the context to this account's policy engines in this region and reports the wider pattern.",
-			Facts: []Fact{{Documented, d, "the example's StringLike value"}},
+			Facts:   []Fact{{Documented, d, "the example's StringLike value"}},
 		}},
 		Notes: []Fact{{Documented, d, "symmetric ENCRYPT_DECRYPT key, Enabled; the grants retire when the policy engine is deleted"}},
 	}

@@ -32,10 +32,10 @@ type Request struct {
 
 // Probe is a request the key policy must not allow.
 type Probe struct {
-	ID     string // stable, e.g. "caller-foreign-account"
-	About  string
-	Family string // "caller-context", "service-deputy", "service-scope", "grant-scope"
-	Who    Who
+	ID      string // stable, e.g. "caller-foreign-account"
+	About   string
+	Family  string // "caller-context", "service-deputy", "service-scope", "grant-scope"
+	Who     Who
 	Request authz.Request
 }
 
