@@ -20,6 +20,9 @@ import (
 	"strings"
 )
 
+// Recommendation is the recommendation profile's name, lint's default.
+const Recommendation = "agentcore-recommendation"
+
 // Tag says how sure a fact is.
 type Tag string
 

@@ -64,7 +64,7 @@ func recommendation() *Profile {
 			InvokedBy: ServicePrincipal, Facts: []Fact{{Documented, d, "AllowServicePrincipalAccess: aws:SourceAccount and aws:SourceArn of the recommendation"}}}
 	}
 	return &Profile{
-		Name: "agentcore-recommendation", Aliases: []string{"recommendation"},
+		Name: Recommendation, Aliases: []string{"recommendation"},
 		Title: "AgentCore recommendations", Noun: "recommendation", API: "StartRecommendation",
 		Service: ServicePrincipal, ARNService: "bedrock-agentcore", ResourceType: "recommendation",
 		ContextKey: "aws:bedrock-agentcore:recommendationArn", SampleID: "MyPromptRec-AB1CD2EF3G", Doc: d,
