@@ -118,6 +118,14 @@ func (e Env) foreignAccounts() []string {
 	return distinct(append([]string{e.Foreign()}, e.OtherAccounts...), e.Account)
 }
 
+// ForeignAccounts are the accounts the adversarial probes act for: Foreign
+// and every other account the policy names, without repeats
+// (internal/profile derives every feature's probes from them).
+func (e Env) ForeignAccounts() []string { return e.foreignAccounts() }
+
+// ForeignRegions are the regions of the other-region probes, likewise.
+func (e Env) ForeignRegions() []string { return e.foreignRegions() }
+
 // foreignRegions are the regions of the other-region probes, likewise.
 func (e Env) foreignRegions() []string {
 	return distinct(append([]string{otherRegion(e.Region)}, e.OtherRegions...), e.Region)

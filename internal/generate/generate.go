@@ -16,31 +16,65 @@ import (
 
 	"github.com/kmslint/kmslint/internal/agentcore"
 	"github.com/kmslint/kmslint/internal/authz"
+	"github.com/kmslint/kmslint/internal/profile"
 )
 
 // Options are the inputs of `kmslint generate`.
 type Options struct {
+	// Profile names the feature (internal/profile); empty is
+	// agentcore-recommendation.
+	Profile string
 	Account string
 	Region  string
-	Callers []string // IAM role or user ARNs that call StartRecommendation
+	Callers []string // IAM role or user ARNs that call the feature's API (StartRecommendation, ...)
+	// ExecutionRoles are the roles the feature's service assumes (payments'
+	// execution role, the gateway's service role).
+	ExecutionRoles []string
 	// Admins administer the key. Empty: the account root, i.e. IAM policies
 	// of the account decide (AWS's default key-policy statement), which
 	// keeps the key manageable.
 	Admins []string
 }
 
+// profile is the options' profile.
+func (o Options) profile() (*profile.Profile, error) {
+	name := o.Profile
+	if name == "" {
+		name = profile.Recommendation
+	}
+	p, ok := profile.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("--profile %q: want one of %s", o.Profile, strings.Join(profile.Names(), ", "))
+	}
+	return p, nil
+}
+
 // Validate checks the options the way lint would read them back.
 func (o Options) Validate() error {
+	prof, err := o.profile()
+	if err != nil {
+		return err
+	}
 	if len(o.Account) != 12 || strings.Trim(o.Account, "0123456789") != "" {
 		return fmt.Errorf("--account %q: want a 12-digit account id", o.Account)
 	}
 	if o.Region == "" || strings.ContainsAny(o.Region, ":/* ") {
 		return fmt.Errorf("--region %q: want a region such as us-east-1", o.Region)
 	}
-	if len(o.Callers) == 0 {
-		return fmt.Errorf("at least one --caller ARN is needed (the role or user that calls StartRecommendation)")
+	if prof.Needs(profile.Caller) && len(o.Callers) == 0 {
+		return fmt.Errorf("at least one --caller ARN is needed (the role or user that calls %s)", prof.API)
 	}
-	for _, c := range append(append([]string(nil), o.Callers...), o.Admins...) {
+	if prof.Needs(profile.ExecutionRole) && len(o.ExecutionRoles) == 0 {
+		return fmt.Errorf("at least one --execution-role ARN is needed (the role %s's service assumes)", prof.Title)
+	}
+	if !prof.Needs(profile.Caller) && len(o.Callers) > 0 {
+		return fmt.Errorf("--caller: profile %s has no caller legs (its service calls KMS as the --execution-role)", prof.Name)
+	}
+	if !prof.Needs(profile.ExecutionRole) && len(o.ExecutionRoles) > 0 {
+		return fmt.Errorf("--execution-role: profile %s uses no execution role", prof.Name)
+	}
+	all := append(append(append([]string(nil), o.Callers...), o.ExecutionRoles...), o.Admins...)
+	for _, c := range all {
 		p, err := authz.ParsePrincipal(c)
 		if err != nil {
 			return fmt.Errorf("%q: %v", c, err)
@@ -91,22 +125,7 @@ func build(o Options) document {
 	callers := append([]string(nil), o.Callers...)
 	sort.Strings(callers)
 	recs := agentcore.RecommendationARN(partition, o.Region, o.Account, "*")
-	doc := document{Version: "2012-10-17"}
-	if len(o.Admins) == 0 {
-		doc.Statement = append(doc.Statement, statement{
-			Sid: "EnableIAMUserPermissions", Effect: "Allow",
-			Principal: map[string]any{"AWS": fmt.Sprintf("arn:%s:iam::%s:root", partition, o.Account)},
-			Action:    "kms:*", Resource: "*",
-		})
-	} else {
-		admins := append([]string(nil), o.Admins...)
-		sort.Strings(admins)
-		doc.Statement = append(doc.Statement, statement{
-			Sid: "AllowKeyAdministration", Effect: "Allow",
-			Principal: map[string]any{"AWS": principalValue(admins)},
-			Action:    adminActions, Resource: "*",
-		})
-	}
+	doc := document{Version: "2012-10-17", Statement: []statement{adminStatement(o, partition)}}
 	doc.Statement = append(doc.Statement,
 		statement{
 			Sid: "AllowCallerAccess", Effect: "Allow",
@@ -141,7 +160,14 @@ func JSON(o Options) ([]byte, error) {
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(build(o)); err != nil {
+	prof, _ := o.profile()
+	doc := buildProfile(o, prof)
+	if prof.Name == profile.Recommendation {
+		// The recommendation policy keeps the shape of AWS's seed document
+		// (and policies/canonical.json).
+		doc = build(o)
+	}
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("encode key policy: %w", err)
 	}
 	return b.Bytes(), nil
@@ -157,15 +183,18 @@ func CloudFormation(o Options) ([]byte, error) {
 	}
 	var b strings.Builder
 	b.WriteString("AWSTemplateFormatVersion: \"2010-09-09\"\n")
-	b.WriteString("Description: Customer managed KMS key for Amazon Bedrock AgentCore recommendations (kmslint generate)\n")
-	b.WriteString("Resources:\n  RecommendationKey:\n    Type: AWS::KMS::Key\n    Properties:\n")
-	b.WriteString("      Description: Encrypts AgentCore recommendation configurations and results\n")
+	prof, _ := o.profile()
+	camel, _ := resourceName(prof)
+	header, desc := describe(prof)
+	b.WriteString("Description: " + header + "\n")
+	b.WriteString("Resources:\n  " + camel + "Key:\n    Type: AWS::KMS::Key\n    Properties:\n")
+	b.WriteString("      Description: " + desc + "\n")
 	b.WriteString("      KeySpec: SYMMETRIC_DEFAULT\n      KeyUsage: ENCRYPT_DECRYPT\n      EnableKeyRotation: true\n")
 	b.WriteString("      KeyPolicy:\n")
 	for _, line := range strings.Split(strings.TrimRight(string(pol), "\n"), "\n") {
 		b.WriteString("        " + line + "\n")
 	}
-	b.WriteString("Outputs:\n  RecommendationKeyArn:\n    Value: !GetAtt RecommendationKey.Arn\n")
+	b.WriteString("Outputs:\n  " + camel + "KeyArn:\n    Value: !GetAtt " + camel + "Key.Arn\n")
 	return []byte(b.String()), nil
 }
 
@@ -176,9 +205,12 @@ func Terraform(o Options) ([]byte, error) {
 		return nil, err
 	}
 	var b strings.Builder
-	b.WriteString("# Customer managed KMS key for Amazon Bedrock AgentCore recommendations (kmslint generate)\n")
-	b.WriteString("resource \"aws_kms_key\" \"recommendation\" {\n")
-	b.WriteString("  description              = \"Encrypts AgentCore recommendation configurations and results\"\n")
+	prof, _ := o.profile()
+	_, snake := resourceName(prof)
+	header, desc := describe(prof)
+	b.WriteString("# " + header + "\n")
+	b.WriteString("resource \"aws_kms_key\" \"" + snake + "\" {\n")
+	b.WriteString("  description              = \"" + desc + "\"\n")
 	b.WriteString("  customer_master_key_spec = \"SYMMETRIC_DEFAULT\"\n  key_usage                = \"ENCRYPT_DECRYPT\"\n")
 	b.WriteString("  enable_key_rotation      = true\n  policy                   = <<-POLICY\n")
 	for _, line := range strings.Split(strings.TrimRight(string(pol), "\n"), "\n") {
@@ -187,4 +219,14 @@ func Terraform(o Options) ([]byte, error) {
 	}
 	b.WriteString("  POLICY\n}\n")
 	return []byte(b.String()), nil
+}
+
+// describe is the templates' header comment and the key's description.
+func describe(prof *profile.Profile) (header, desc string) {
+	if prof.Name == profile.Recommendation {
+		return "Customer managed KMS key for Amazon Bedrock AgentCore recommendations (kmslint generate)",
+			"Encrypts AgentCore recommendation configurations and results"
+	}
+	return "Customer managed KMS key for Amazon Bedrock " + prof.Title + " (kmslint generate --profile " + prof.Name + ")",
+		"Encrypts " + prof.Title
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/kmslint/kmslint/internal/agentcore"
 	"github.com/kmslint/kmslint/internal/authz"
 	"github.com/kmslint/kmslint/internal/policy"
+	"github.com/kmslint/kmslint/internal/profile"
 )
 
 // TestGeneratedPolicyGrantsExactlyTheWorkflow decides every request of the
@@ -91,5 +92,64 @@ func TestFormats(t *testing.T) {
 	tf, err := Terraform(o)
 	if err != nil || !strings.Contains(string(tf), `resource "aws_kms_key" "recommendation"`) {
 		t.Fatalf("terraform: %v\n%s", err, tf)
+	}
+}
+
+// TestProfilesGeneratePoliciesTheirCheckPasses: for every profile, the
+// generated policy allows every leg and no must-not request, whether the
+// account root or named administrators manage the key, in two partitions.
+func TestProfilesGeneratePoliciesTheirCheckPasses(t *testing.T) {
+	for _, prof := range profile.All() {
+		for _, region := range []string{"us-east-1", "cn-north-1"} {
+			part := "aws"
+			if region == "cn-north-1" {
+				part = "aws-cn"
+			}
+			arn := func(s string) string { return "arn:" + part + ":iam::111122223333:" + s }
+			for _, admins := range [][]string{nil, {arn("role/KeyAdmin")}} {
+				o := Options{Profile: prof.Name, Account: "111122223333", Region: region, Admins: admins}
+				if prof.Needs(profile.Caller) {
+					o.Callers = []string{arn("role/B"), arn("user/a")}
+				}
+				if prof.Needs(profile.ExecutionRole) {
+					o.ExecutionRoles = []string{arn("role/ExecutionRole")}
+				}
+				data, err := JSON(o)
+				if err != nil {
+					t.Fatalf("%s: %v", prof.Name, err)
+				}
+				rep, err := profile.CheckJSON("gen.json", data, profile.Input{Profile: prof.Name, Account: o.Account, Region: region,
+					Callers: o.Callers, ExecutionRoles: o.ExecutionRoles})
+				if err != nil {
+					t.Fatalf("%s: %v", prof.Name, err)
+				}
+				if !rep.OK || len(rep.Legs) == 0 || len(rep.MustNot) == 0 {
+					t.Errorf("%s %s admins %v: %d legs, %d probes, failures %q\n%s", prof.Name, region, admins, len(rep.Legs), len(rep.MustNot), rep.Failures(), data)
+				}
+				for _, l := range rep.Legs {
+					if l.Delegated {
+						t.Errorf("%s: leg %s allowed only through the account root", prof.Name, l.Leg)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestProfileOptionsValidate(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/R"
+	for _, o := range []Options{
+		{Profile: "no-such-feature", Account: "111122223333", Region: "us-east-1", Callers: []string{role}},
+		{Profile: "agentcore-payments", Account: "111122223333", Region: "us-east-1", Callers: []string{role}},
+		{Profile: "agentcore-gateway", Account: "111122223333", Region: "us-east-1", Callers: []string{role}, ExecutionRoles: []string{role}},
+		{Profile: "agentcore-dataset", Account: "111122223333", Region: "us-east-1", Callers: []string{role}, ExecutionRoles: []string{role}},
+		{Profile: "gateway", Account: "111122223333", Region: "us-east-1", ExecutionRoles: []string{"service:bedrock-agentcore.amazonaws.com"}},
+	} {
+		if err := o.Validate(); err == nil {
+			t.Errorf("Validate accepted %+v", o)
+		}
+	}
+	if err := (Options{Profile: "gateway", Account: "111122223333", Region: "us-east-1", ExecutionRoles: []string{role}}).Validate(); err != nil {
+		t.Errorf("gateway with an execution role: %v", err)
 	}
 }
